@@ -1,0 +1,185 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/textproto"
+	"strings"
+	"time"
+)
+
+// Authorizer makes the decision of SPEC §4 for requests. Build one with
+// [New]; it is safe for concurrent use. Call Close when the configuration
+// is retired.
+type Authorizer struct {
+	decision bool
+	strict   bool
+	rules    *ruleSet
+
+	ident   identitySource // nil: everyone is anonymous
+	trusted *trustedSource // non-nil in trust mode
+	closers []func()      // stop background work of identity sources
+	guard   *spoofGuard
+	exact   []string // canonical trusted header names (trust mode)
+
+	// canonical names of the upstream identity headers
+	upID, upGroups, upProps string
+	propsToProxy            []string
+	clientType, backoffice  string
+
+	cancel context.CancelFunc
+}
+
+// New validates cfg, loads and compiles its rules and builds an Authorizer.
+// Every error names the option at fault.
+func New(cfg Config) (*Authorizer, error) {
+	a := &Authorizer{strict: cfg.Strict}
+	switch cfg.Mode {
+	case "", ModeInline:
+	case ModeDecision:
+		a.decision = true
+	default:
+		return nil, errors.New("mode: " + quote(cfg.Mode) + " is not inline or decision")
+	}
+	if cfg.UseridHeader == "" {
+		cfg.UseridHeader = DefaultUseridHeader
+	}
+	if cfg.GroupsHeader == "" {
+		cfg.GroupsHeader = DefaultGroupsHeader
+	}
+	if cfg.UserPropertiesHeader == "" {
+		cfg.UserPropertiesHeader = DefaultUserPropertiesHeader
+	}
+	if cfg.ClientTypeHeader == "" {
+		cfg.ClientTypeHeader = DefaultClientTypeHeader
+	}
+	if cfg.BackofficeHeader == "" {
+		cfg.BackofficeHeader = DefaultBackofficeHeader
+	}
+	names := []struct{ option, value string }{
+		{"userid_header", cfg.UseridHeader}, {"groups_header", cfg.GroupsHeader},
+		{"user_properties_header", cfg.UserPropertiesHeader}, {"client_type_header", cfg.ClientTypeHeader},
+		{"backoffice_header", cfg.BackofficeHeader},
+	}
+	for i := 0; i < len(names); i++ {
+		if !validHeaderName(names[i].value) {
+			return nil, errors.New(names[i].option + ": " + quote(names[i].value) + " is not a valid header name")
+		}
+	}
+	a.upID = textproto.CanonicalMIMEHeaderKey(cfg.UseridHeader)
+	a.upGroups = textproto.CanonicalMIMEHeaderKey(cfg.GroupsHeader)
+	a.upProps = textproto.CanonicalMIMEHeaderKey(cfg.UserPropertiesHeader)
+	a.clientType = textproto.CanonicalMIMEHeaderKey(cfg.ClientTypeHeader)
+	a.backoffice = textproto.CanonicalMIMEHeaderKey(cfg.BackofficeHeader)
+	a.propsToProxy = trimList(cfg.UserPropertiesToProxy)
+	a.guard = newSpoofGuard([]string{
+		DefaultUseridHeader, DefaultGroupsHeader, DefaultUserPropertiesHeader,
+		HeaderAllowed, HeaderUserID, HeaderGroups, HeaderUserProperties,
+		cfg.UseridHeader, cfg.GroupsHeader, cfg.UserPropertiesHeader,
+	})
+
+	sources := 0
+	if cfg.UserinfoURL != "" {
+		sources++
+	} else if cfg.BackofficeUserinfoURL != "" {
+		return nil, errors.New("backoffice_userinfo_url: needs userinfo_url")
+	}
+	if cfg.TrustUserHeaders {
+		sources++
+	}
+	if cfg.JWT != nil {
+		sources++
+	}
+	if sources > 1 {
+		return nil, errors.New("identity: configure only one of userinfo_url, trust_user_headers and jwt")
+	}
+	if cfg.UserinfoTimeout < 0 {
+		return nil, errors.New("userinfo_timeout: must not be negative")
+	}
+	timeout := cfg.UserinfoTimeout
+	if timeout == 0 {
+		timeout = DefaultUserinfoTimeout
+	}
+	client := cfg.HTTPClient
+	if client == nil {
+		client = newHTTPClient(timeout)
+	}
+	parent := cfg.Context
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithCancel(parent)
+	a.cancel = cancel
+
+	var err error
+	switch {
+	case cfg.UserinfoURL != "":
+		a.ident, err = newUserinfoSource(&cfg, client)
+	case cfg.TrustUserHeaders:
+		a.trusted = &trustedSource{idKey: a.upID, groupsKey: a.upGroups, propsKey: a.upProps, permissionsKey: cfg.PermissionsKey}
+		a.exact = []string{a.upID, a.upGroups, a.upProps}
+	case cfg.JWT != nil:
+		a.ident, err = newJWTSource(ctx, cfg.JWT, client, cfg.Hooks.Warn, a)
+	}
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	a.rules, err = loadRules(&cfg)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// Close stops background work (JWKS refresh). It is safe to call twice.
+func (a *Authorizer) Close() {
+	if a.cancel != nil {
+		a.cancel()
+	}
+	for i := 0; i < len(a.closers); i++ {
+		a.closers[i]()
+	}
+	a.closers = nil
+}
+
+// DecisionMode reports whether the Authorizer answers like Mia's /auth.
+func (a *Authorizer) DecisionMode() bool { return a.decision }
+
+func newHTTPClient(timeout time.Duration) *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 32
+	tr.ResponseHeaderTimeout = timeout
+	return &http.Client{
+		Timeout:   timeout,
+		Transport: tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error {
+			return http.ErrUseLastResponse
+		},
+	}
+}
+
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte("\"(),/:;<=>?@[\\]{}", c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func trimList(in []string) []string {
+	var out []string
+	for i := 0; i < len(in); i++ {
+		if s := strings.TrimSpace(in[i]); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,153 @@
+package core
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// Modes of operation (SPEC §1).
+const (
+	// ModeInline decides on the request itself and lets it continue upstream.
+	ModeInline = "inline"
+	// ModeDecision answers like Mia's /auth endpoint and never calls the next handler.
+	ModeDecision = "decision"
+)
+
+// Defaults of the options of SPEC §9.
+const (
+	DefaultUserIDKey            = "sub"
+	DefaultUseridHeader         = "miauserid"
+	DefaultGroupsHeader         = "miausergroups"
+	DefaultUserPropertiesHeader = "miauserproperties"
+	DefaultClientTypeHeader     = "client-type"
+	DefaultBackofficeHeader     = "isbackoffice"
+	DefaultUserinfoTimeout      = time.Minute
+	DefaultCacheSize            = 10000
+	DefaultJWTLeeway            = 30 * time.Second
+)
+
+// Config is the whole option set of one middleware instance. Start from
+// [DefaultConfig] and override what the user configured; zero values are
+// taken literally (a zero CacheTTL disables the cache).
+type Config struct {
+	// Mode is ModeInline (default when empty) or ModeDecision.
+	Mode string
+	// Strict selects the strict column of the decision table (SPEC §4).
+	Strict bool
+
+	// UserinfoURL enables the userinfo identity source (SPEC §2.1).
+	UserinfoURL string
+	// BackofficeUserinfoURL replaces UserinfoURL for backoffice requests.
+	BackofficeUserinfoURL string
+	// HeadersToProxy are copied from the request to the userinfo call.
+	HeadersToProxy []string
+	// AuthorizationHeadersToProxy, when set, short-circuits the call when the
+	// request carries none of them.
+	AuthorizationHeadersToProxy []string
+	// UserIDKey is the userinfo field that holds the user id.
+	UserIDKey string
+	// PermissionsKey is the userinfo (or trusted properties) field that holds
+	// the permissions.
+	PermissionsKey string
+	// UserPropertiesToProxy names the user fields sent in the properties header.
+	UserPropertiesToProxy []string
+	// UserinfoTimeout bounds the userinfo call.
+	UserinfoTimeout time.Duration
+	// CacheTTL > 0 caches userinfo answers (users and 401/403).
+	CacheTTL time.Duration
+	// CacheSize bounds the number of cached answers.
+	CacheSize int
+
+	// TrustUserHeaders enables the trusted-headers identity source (SPEC §2.3).
+	TrustUserHeaders bool
+	// UseridHeader, GroupsHeader and UserPropertiesHeader name the identity
+	// headers, read in trust mode and emitted upstream.
+	UseridHeader         string
+	GroupsHeader         string
+	UserPropertiesHeader string
+	// ClientTypeHeader feeds clientType in expressions.
+	ClientTypeHeader string
+	// BackofficeHeader marks backoffice requests (SPEC §3.4).
+	BackofficeHeader string
+
+	// RulesFile is the path of a Mia auth.json file.
+	RulesFile string
+	// RulesJSON is the same document given inline.
+	RulesJSON string
+	// Rules are inline rules added to those of the file.
+	Rules []Rule
+
+	// JWT enables local JWT verification (SPEC §2.2) when non-nil.
+	JWT *JWTConfig
+
+	// Context, when set, bounds background work (JWKS refresh); Close stops it too.
+	Context context.Context
+	// HTTPClient, when set, is used for userinfo and JWKS calls; otherwise
+	// one is built from UserinfoTimeout.
+	HTTPClient *http.Client
+	// Hooks lets the adapter observe events (logging, metrics). Optional.
+	Hooks Hooks
+}
+
+// Rule is one inline rule (Caddyfile `rule`, Traefik `rules`).
+type Rule struct {
+	Method     string
+	Path       string
+	Expression string
+	Public     bool
+	// Backoffice puts the rule into backofficeAuthorization.
+	Backoffice bool
+}
+
+// JWTConfig configures local JWT verification (SPEC §2.2).
+type JWTConfig struct {
+	JWKSURL          string
+	JWKSFile         string
+	PublicKeyFile    string
+	HMACSecret       string
+	Issuer           string
+	Audience         []string
+	Algorithms       []string
+	Leeway           time.Duration
+	UserIDClaim      string
+	GroupsClaim      string
+	PermissionsClaim string
+}
+
+// Hooks are optional callbacks from the engine to the adapter. They must be
+// safe for concurrent use and never receive credentials.
+type Hooks struct {
+	// Warn reports a problem worth a warning log line (e.g. userinfo 5xx).
+	Warn func(msg string)
+	// UserinfoDone reports one userinfo call: its duration and outcome
+	// ("user", "anonymous", "error").
+	UserinfoDone func(d time.Duration, outcome string)
+}
+
+// DefaultConfig returns the defaults of SPEC §9.
+func DefaultConfig() Config {
+	return Config{
+		Mode:                 ModeInline,
+		Strict:               true,
+		HeadersToProxy:       []string{"authorization", "cookie"},
+		UserIDKey:            DefaultUserIDKey,
+		UserinfoTimeout:      DefaultUserinfoTimeout,
+		CacheSize:            DefaultCacheSize,
+		UseridHeader:         DefaultUseridHeader,
+		GroupsHeader:         DefaultGroupsHeader,
+		UserPropertiesHeader: DefaultUserPropertiesHeader,
+		ClientTypeHeader:     DefaultClientTypeHeader,
+		BackofficeHeader:     DefaultBackofficeHeader,
+	}
+}
+
+// DefaultJWTConfig returns the JWT defaults of SPEC §2.2.
+func DefaultJWTConfig() JWTConfig {
+	return JWTConfig{
+		Leeway:           DefaultJWTLeeway,
+		UserIDClaim:      "sub",
+		GroupsClaim:      "groups",
+		PermissionsClaim: "permissions",
+	}
+}

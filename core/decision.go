@@ -1,0 +1,195 @@
+package core
+
+import (
+	"net/http"
+	"strings"
+)
+
+// Reasons of a Decision, stable strings for logs and metrics labels.
+const (
+	ReasonAllowed         = "allowed"
+	ReasonRouteNotFound   = "route_not_found"
+	ReasonUnauthenticated = "unauthenticated"
+	ReasonForbidden       = "forbidden"
+	ReasonInvalidToken    = "invalid_token"
+	ReasonBadRequest      = "bad_request"
+)
+
+// Decision is the outcome of [Authorizer.Authorize].
+type Decision struct {
+	// Status is the HTTP status of SPEC §4: 200 lets the request continue
+	// (inline) or is the answer (decision mode); 400, 401 and 403 deny.
+	Status int
+	// Allowed is the mia-allowed value.
+	Allowed bool
+	// Continue reports whether the adapter must call the next handler
+	// (inline mode and Status 200).
+	Continue bool
+	// Reason is one of the Reason* constants.
+	Reason string
+	// Route names the matched rule ("GET /users/:id"); empty when none.
+	Route string
+	// Method and Path are the method and canonical path decided on.
+	Method, Path string
+	// User is the caller; the zero User when anonymous.
+	User User
+
+	message string
+}
+
+// Authorize decides on r. It always removes spoofed identity headers from
+// r (SPEC §5.1). In inline mode, when the request may continue, it rewrites
+// r.URL to the canonical path (SPEC §6.1) and sets the upstream identity
+// headers (SPEC §5.2). It never writes a response: call [Authorizer.Respond]
+// when Continue is false.
+func (a *Authorizer) Authorize(r *http.Request) Decision {
+	var d Decision
+	var tu User
+	var terr error
+	var oldID []string
+	if a.trusted != nil {
+		oldID = r.Header[a.upID]
+		tu, terr = a.trusted.read(r.Header)
+	}
+	if a.guard.strip(r.Header, a.exact) {
+		terr = errBadUserHeaders
+	}
+
+	// what to decide on
+	var rawPath string
+	if a.decision {
+		rawPath, d.Method = decisionTarget(r.Header)
+		if rawPath == "" || d.Method == "" {
+			return a.finish(r, d, http.StatusBadRequest, ReasonBadRequest, msgMissingTarget)
+		}
+	} else {
+		d.Method = r.Method
+		rawPath = r.URL.EscapedPath()
+	}
+	p, err := CanonicalPath(rawPath)
+	if err != nil {
+		return a.finish(r, d, http.StatusBadRequest, ReasonBadRequest, msgBadPath)
+	}
+	d.Path = p
+	if terr != nil {
+		return a.finish(r, d, http.StatusBadRequest, ReasonBadRequest, msgBadUserHeaders)
+	}
+	backoffice := isTrue(r.Header[a.backoffice])
+
+	// who is calling
+	switch {
+	case a.trusted != nil:
+		d.User = tu
+	case a.ident != nil:
+		u, err := a.ident.identify(r, backoffice)
+		if err != nil {
+			return a.finish(r, d, http.StatusUnauthorized, ReasonInvalidToken, msgInvalidToken)
+		}
+		d.User = u
+	}
+
+	// which rule, and does it hold
+	az := a.rules.lookup(p, d.Method, backoffice)
+	if az == nil {
+		return a.complete(r, d, a.deny(http.StatusUnauthorized), ReasonRouteNotFound, msgRouteNotFound, oldID)
+	}
+	d.Route = az.route
+	anonymous := d.User.ID == ""
+	if !az.public && anonymous {
+		return a.complete(r, d, a.deny(http.StatusUnauthorized), ReasonUnauthenticated, msgUnauthenticated, oldID)
+	}
+	env := Env{User: &d.User, IsBackoffice: backoffice}
+	if v := r.Header[a.clientType]; len(v) > 0 {
+		env.ClientType = v[0]
+	}
+	if !az.expr.Eval(&env) {
+		if anonymous {
+			return a.complete(r, d, a.deny(http.StatusUnauthorized), ReasonUnauthenticated, msgUnauthenticated, oldID)
+		}
+		return a.complete(r, d, a.deny(http.StatusForbidden), ReasonForbidden, msgForbidden, oldID)
+	}
+	d.Allowed = true
+	return a.complete(r, d, http.StatusOK, ReasonAllowed, "", oldID)
+}
+
+// deny maps a denial to its status: itself when strict, 200 otherwise.
+func (a *Authorizer) deny(status int) int {
+	if a.strict {
+		return status
+	}
+	return http.StatusOK
+}
+
+func (a *Authorizer) finish(r *http.Request, d Decision, status int, reason, msg string) Decision {
+	return a.complete(r, d, status, reason, msg, nil)
+}
+
+// complete completes d and, inline, prepares the request for upstream.
+// oldID is the backing array of the trusted id header, reused to avoid an
+// allocation.
+func (a *Authorizer) complete(r *http.Request, d Decision, status int, reason, msg string, oldID []string) Decision {
+	d.Status = status
+	d.Reason = reason
+	d.message = msg
+	if status != http.StatusOK || a.decision {
+		return d
+	}
+	d.Continue = true
+	// forward the canonical path (SPEC §6.1)
+	if r.URL.Path != d.Path || r.URL.RawPath != "" {
+		r.URL.Path = d.Path
+		r.URL.RawPath = ""
+	}
+	if !d.User.Anonymous() {
+		setHeader(r.Header, a.upID, d.User.ID, oldID)
+		r.Header[a.upGroups] = []string{joinGroups(d.User.Groups)}
+		r.Header[a.upProps] = []string{propertiesJSON(d.User.Properties, a.propsToProxy)}
+	}
+	if !a.strict {
+		if d.Allowed {
+			r.Header[canonAllowed] = valueOne
+		} else {
+			r.Header[canonAllowed] = valueZero
+		}
+	}
+	return d
+}
+
+// decisionTarget returns the escaped path (query removed) and method that a
+// decision-mode request asks about (SPEC §1).
+func decisionTarget(h http.Header) (string, string) {
+	uri, method := first(h, "Original-Request-Uri"), first(h, "Original-Request-Method")
+	if uri == "" {
+		uri, method = first(h, "X-Forwarded-Uri"), first(h, "X-Forwarded-Method")
+	}
+	if i := strings.IndexAny(uri, "?#"); i >= 0 {
+		uri = uri[:i]
+	}
+	// absolute form: scheme://host/path
+	if i := strings.Index(uri, "://"); i > 0 && !strings.HasPrefix(uri, "/") {
+		rest := uri[i+3:]
+		j := strings.IndexByte(rest, '/')
+		if j < 0 {
+			uri = "/"
+		} else {
+			uri = rest[j:]
+		}
+	}
+	return uri, method
+}
+
+func first(h http.Header, key string) string {
+	if v := h[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// isTrue reports whether a backoffice header says 1 or true (case-insensitive).
+func isTrue(v []string) bool {
+	if len(v) == 0 {
+		return false
+	}
+	s := strings.TrimSpace(v[0])
+	return s == "1" || strings.EqualFold(s, "true")
+}

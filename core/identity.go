@@ -1,0 +1,21 @@
+package core
+
+import (
+	"errors"
+	"net/http"
+)
+
+// identitySource resolves the caller of a request (SPEC §2). It returns the
+// zero User for an anonymous caller. A non-nil error is one of the sentinel
+// errors below and decides the status (SPEC §4 last row).
+type identitySource interface {
+	identify(r *http.Request, backoffice bool) (User, error)
+}
+
+var (
+	// errInvalidToken: a present but invalid JWT → 401 with
+	// WWW-Authenticate: Bearer error="invalid_token".
+	errInvalidToken = errors.New("invalid token")
+	// errBadUserHeaders: unusable trusted identity headers → 400.
+	errBadUserHeaders = errors.New("invalid user headers")
+)

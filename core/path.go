@@ -1,0 +1,117 @@
+package core
+
+import "errors"
+
+// errBadPath is returned by CanonicalPath for paths that SPEC §6.1 rejects.
+var errBadPath = errors.New("invalid request path")
+
+// CanonicalPath returns the canonical form of an escaped request path (SPEC
+// §6.1): percent-decoded, `.` and `..` segments resolved (also when encoded
+// as %2e), repeated `/` collapsed, a trailing `/` kept. A query string must
+// be removed by the caller.
+//
+// It fails for `..` above the root, an encoded `/` or `\` (%2F, %2f, %5C,
+// %5c), a raw `\`, a NUL or any other control character, a malformed
+// percent escape, and a path that does not start with `/`.
+//
+// It does not allocate when the path is already canonical.
+func CanonicalPath(escaped string) (string, error) {
+	if len(escaped) == 0 || escaped[0] != '/' {
+		return "", errBadPath
+	}
+	if isCanonical(escaped) {
+		return escaped, nil
+	}
+	buf := make([]byte, 0, len(escaped))
+	// segStart is the index in buf of the first byte of the current segment
+	// (just after its leading '/').
+	buf = append(buf, '/')
+	segStart := 1
+	for i := 1; i <= len(escaped); i++ {
+		if i == len(escaped) || escaped[i] == '/' {
+			seg := buf[segStart:]
+			switch {
+			case len(seg) == 0:
+				// "//": collapse; nothing to do (buf already ends in '/').
+			case len(seg) == 1 && seg[0] == '.':
+				buf = buf[:segStart]
+			case len(seg) == 2 && seg[0] == '.' && seg[1] == '.':
+				if segStart == 1 {
+					return "", errBadPath // above the root
+				}
+				// drop this segment and the previous one
+				j := segStart - 2
+				for j > 0 && buf[j] != '/' {
+					j--
+				}
+				buf = buf[:j+1]
+			default:
+				if i < len(escaped) {
+					buf = append(buf, '/')
+				}
+			}
+			segStart = len(buf)
+			continue
+		}
+		c := escaped[i]
+		if c == '%' {
+			if i+2 >= len(escaped) {
+				return "", errBadPath
+			}
+			hi, ok1 := unhex(escaped[i+1])
+			lo, ok2 := unhex(escaped[i+2])
+			if !ok1 || !ok2 {
+				return "", errBadPath
+			}
+			c = hi<<4 | lo
+			if c == '/' || c == '\\' {
+				return "", errBadPath
+			}
+			i += 2
+		}
+		if c < 0x20 || c == 0x7f || c == '\\' {
+			return "", errBadPath
+		}
+		buf = append(buf, c)
+	}
+	return string(buf), nil
+}
+
+// isCanonical reports whether p needs no change: no escapes, no dot
+// segments, no empty segments (except a trailing slash), no bad bytes.
+func isCanonical(p string) bool {
+	segStart := 1
+	for i := 1; i <= len(p); i++ {
+		if i == len(p) || p[i] == '/' {
+			n := i - segStart
+			if n == 0 && i < len(p) {
+				return false // "//"
+			}
+			if n == 1 && p[segStart] == '.' {
+				return false
+			}
+			if n == 2 && p[segStart] == '.' && p[segStart+1] == '.' {
+				return false
+			}
+			segStart = i + 1
+			continue
+		}
+		c := p[i]
+		if c == '%' || c < 0x20 || c == 0x7f || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}

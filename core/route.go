@@ -1,0 +1,148 @@
+package core
+
+import (
+	"errors"
+	"strings"
+)
+
+// segment is one segment of a route key: a literal or a parameter.
+type segment struct {
+	lit   string
+	param bool
+}
+
+// route is one path key of the rules with its method blocks.
+type route struct {
+	key     string
+	pattern string // key with parameter names erased, for duplicate detection
+	segs    []segment
+	prefix  bool // key ends with "/": matches itself and everything below
+	blocks  [numMethods]*methodBlock
+	// table[method][backoffice] is the authorization that applies, resolved
+	// at load time (SPEC §3.3, §3.4); nil means "try the next key".
+	table [methodAll][2]*authorization
+}
+
+// parseRouteKey parses a rule key such as "/users/:id" or "/api/".
+func parseRouteKey(key string) (*route, error) {
+	if !strings.HasPrefix(key, "/") {
+		return nil, errors.New("paths must start with /")
+	}
+	rt := &route{key: key, prefix: strings.HasSuffix(key, "/")}
+	body := strings.TrimSuffix(key[1:], "/")
+	var pattern strings.Builder
+	if body != "" {
+		parts := strings.Split(body, "/")
+		for i := 0; i < len(parts); i++ {
+			p := parts[i]
+			pattern.WriteByte('/')
+			switch {
+			case p == "":
+				return nil, errors.New("empty path segment")
+			case p == "." || p == "..":
+				return nil, errors.New("dot segments are not allowed in rule paths")
+			case len(p) > 1 && p[0] == ':':
+				rt.segs = append(rt.segs, segment{param: true})
+				pattern.WriteString("{}")
+			case len(p) > 2 && p[0] == '{' && p[len(p)-1] == '}':
+				rt.segs = append(rt.segs, segment{param: true})
+				pattern.WriteString("{}")
+			default:
+				if strings.ContainsAny(p, "{}") || p == ":" {
+					return nil, errors.New("invalid path parameter " + quote(p))
+				}
+				rt.segs = append(rt.segs, segment{lit: p})
+				pattern.WriteString(p)
+			}
+		}
+	}
+	if rt.prefix {
+		pattern.WriteByte('/')
+	}
+	rt.pattern = pattern.String()
+	if rt.pattern == "" {
+		rt.pattern = "/"
+	}
+	return rt, nil
+}
+
+// match reports whether the canonical path p is covered by the key (SPEC §3.2).
+func (rt *route) match(p string) bool {
+	rest := p[1:]
+	done := false
+	for i := 0; i < len(rt.segs); i++ {
+		if done {
+			return false
+		}
+		var seg string
+		j := strings.IndexByte(rest, '/')
+		if j < 0 {
+			seg, rest, done = rest, "", true
+		} else {
+			seg, rest = rest[:j], rest[j+1:]
+		}
+		s := &rt.segs[i]
+		if s.param {
+			if seg == "" {
+				return false
+			}
+		} else if seg != s.lit {
+			return false
+		}
+	}
+	if rt.prefix {
+		return true
+	}
+	if len(rt.segs) == 0 {
+		return p == "/"
+	}
+	return done
+}
+
+// moreSpecific reports whether a ranks before b: segment by segment a
+// literal beats a parameter; then a longer key beats a shorter one; then an
+// exact key beats a prefix key (SPEC §3.2).
+func moreSpecific(a, b *route) bool {
+	n := len(a.segs)
+	if len(b.segs) < n {
+		n = len(b.segs)
+	}
+	for i := 0; i < n; i++ {
+		if a.segs[i].param != b.segs[i].param {
+			return !a.segs[i].param
+		}
+	}
+	if len(a.segs) != len(b.segs) {
+		return len(a.segs) > len(b.segs)
+	}
+	return !a.prefix && b.prefix
+}
+
+// resolve fills the lookup table: the method's block, else ALL, else for
+// HEAD the GET block; a backoffice request takes backofficeAuthorization
+// when the block has one, else authorization; a frontend request only
+// authorization (SPEC §3.3, §3.4).
+func (rt *route) resolve() {
+	for m := 0; m < methodAll; m++ {
+		cands := []int{m, methodAll}
+		if m == methodHEAD {
+			cands = append(cands, methodGET)
+		}
+		for bo := 0; bo < 2; bo++ {
+			for c := 0; c < len(cands); c++ {
+				blk := rt.blocks[cands[c]]
+				if blk == nil {
+					continue
+				}
+				az := blk.front
+				if bo == 1 && blk.back != nil {
+					az = blk.back
+				}
+				if az != nil {
+					rt.table[m][bo] = az
+					break
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,174 @@
+package integration
+
+// Shared fixtures of the real-binary tests: a real userinfo server, a real
+// upstream that echoes what it received, and the request table that the
+// Caddy and the Traefik tests both run (they must agree byte for byte).
+
+import (
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// users known to the userinfo server, by bearer token.
+var users = map[string]map[string]any{
+	"admin":  {"sub": "u-admin", "groups": []string{"admin", "ops"}, "permissions": []string{"users:read"}, "email": "admin@example.com"},
+	"reader": {"sub": "u-reader", "groups": []string{"user"}, "permissions": []string{"users:read"}, "email": "reader@example.com"},
+	"nobody": {"sub": "u-nobody", "groups": []string{}, "email": "nobody@example.com"},
+}
+
+// userinfoServer is a real identity service: Authorization: Bearer <name>
+// answers the user, anything else 401. It counts its calls.
+type userinfoServer struct {
+	*httptest.Server
+	calls atomic.Int64
+}
+
+func newUserinfoServer(t *testing.T) *userinfoServer {
+	t.Helper()
+	s := &userinfoServer{}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.calls.Add(1)
+		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		u, known := users[tok]
+		if !ok || !known {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(u)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// echo is what the upstream received.
+type echo struct {
+	Method string              `json:"method"`
+	Path   string              `json:"path"`
+	RawURI string              `json:"raw_uri"`
+	Header map[string][]string `json:"header"`
+}
+
+// newUpstream starts an upstream that answers 200 with an echo of the request.
+func newUpstream(t *testing.T) *httptest.Server {
+	t.Helper()
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(echo{Method: r.Method, Path: r.URL.Path, RawURI: r.RequestURI, Header: r.Header})
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// freePort returns a loopback port that was free a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// binary returns the path in env var name, skipping the test when unset
+// (make integration always sets it).
+func binary(t *testing.T, name string) string {
+	t.Helper()
+	p := os.Getenv(name)
+	if p == "" {
+		t.Skipf("%s is not set: run `make integration`", name)
+	}
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("%s=%s: %v", name, p, err)
+	}
+	return p
+}
+
+// repoRoot is the aclgate checkout (ACLGATE_ROOT, else the parent directory).
+func repoRoot(t *testing.T) string {
+	if r := os.Getenv("ACLGATE_ROOT"); r != "" {
+		return r
+	}
+	r, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// waitHTTP polls url until it answers (any status) or the deadline passes.
+func waitHTTP(t *testing.T, url string, d time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(url)
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s did not answer within %s", url, d)
+}
+
+// requestCase is one row of the shared table. The gateway under test runs
+// authz inline with userinfo_url = the userinfo server, rules_file =
+// testdata/auth.json, user_properties_to_proxy = email, in front of the
+// upstream.
+type requestCase struct {
+	name    string
+	method  string
+	path    string // sent verbatim on the request line
+	header  map[string]string
+	strict  int // status in strict mode
+	lenient int // status in non-strict mode
+	// upstream expectations when the request reaches it
+	upPath    string            // canonical path seen upstream
+	upHeader  map[string]string // headers the upstream must see (exact value)
+	upAbsent  []string          // headers the upstream must not see
+	allowedNS string            // mia-allowed seen upstream in non-strict mode
+}
+
+var identityHeaders = []string{"Miauserid", "Miausergroups", "Miauserproperties", "Mia-Allowed", "Mia_userid", "Mia.userid", "MIAUSERID"}
+
+// sharedCases is the request table both gateways must pass.
+var sharedCases = []requestCase{
+	{name: "public root anonymous", method: "GET", path: "/", strict: 200, lenient: 200, upPath: "/", upAbsent: []string{"Miauserid", "Miausergroups", "Miauserproperties"}, allowedNS: "1"},
+	{name: "public prefix any method", method: "POST", path: "/public/x", strict: 200, lenient: 200, upPath: "/public/x", allowedNS: "1"},
+	{name: "route not found", method: "POST", path: "/", strict: 401, lenient: 200, upPath: "/", allowedNS: "0"},
+	{name: "private anonymous", method: "GET", path: "/users/", strict: 401, lenient: 200, upPath: "/users/", allowedNS: "0"},
+	{name: "private unknown token", method: "GET", path: "/users/", header: map[string]string{"Authorization": "Bearer bogus"}, strict: 401, lenient: 200, upPath: "/users/", allowedNS: "0"},
+	{name: "admin allowed", method: "GET", path: "/users/", header: map[string]string{"Authorization": "Bearer admin"}, strict: 200, lenient: 200, upPath: "/users/",
+		upHeader: map[string]string{"Miauserid": "u-admin", "Miausergroups": "admin,ops", "Miauserproperties": `{"email":"admin@example.com"}`, "Authorization": "Bearer admin"}, allowedNS: "1"},
+	{name: "reader forbidden on prefix", method: "DELETE", path: "/users/7", header: map[string]string{"Authorization": "Bearer reader"}, strict: 403, lenient: 200, upPath: "/users/7", allowedNS: "0"},
+	{name: "reader allowed by permission", method: "GET", path: "/users/7", header: map[string]string{"Authorization": "Bearer reader"}, strict: 200, lenient: 200, upPath: "/users/7",
+		upHeader: map[string]string{"Miauserid": "u-reader", "Miausergroups": "user"}, allowedNS: "1"},
+	{name: "HEAD falls back to GET", method: "HEAD", path: "/users/7", header: map[string]string{"Authorization": "Bearer reader"}, strict: 200, lenient: 200, upPath: "/users/7", allowedNS: "1"},
+	{name: "nobody forbidden", method: "GET", path: "/users/7", header: map[string]string{"Authorization": "Bearer nobody"}, strict: 403, lenient: 200, upPath: "/users/7", allowedNS: "0"},
+	{name: "segment boundary", method: "GET", path: "/users-internal", header: map[string]string{"Authorization": "Bearer reader"}, strict: 200, lenient: 200, upPath: "/users-internal", allowedNS: "1"},
+	{name: "backoffice admin", method: "GET", path: "/users/", header: map[string]string{"Authorization": "Bearer admin", "isbackoffice": "true"}, strict: 200, lenient: 200, upPath: "/users/", allowedNS: "1"},
+	{name: "spoofed headers stripped", method: "GET", path: "/", header: map[string]string{"Miauserid": "evil", "Miausergroups": "admin", "Mia_userid": "evil", "Mia.userid": "evil", "MIAUSERPROPERTIES": "{}", "Mia-Allowed": "1"},
+		strict: 200, lenient: 200, upPath: "/", upAbsent: []string{"Miauserid", "Miausergroups", "Miauserproperties", "Mia_userid", "Mia.userid"}, allowedNS: "1"},
+	{name: "spoofed id replaced", method: "GET", path: "/users/", header: map[string]string{"Authorization": "Bearer admin", "Miauserid": "evil", "Mia_userid": "evil"},
+		strict: 200, lenient: 200, upPath: "/users/", upHeader: map[string]string{"Miauserid": "u-admin"}, upAbsent: []string{"Mia_userid"}, allowedNS: "1"},
+	{name: "dot segments resolved before matching", method: "GET", path: "/public/../admin/x", header: map[string]string{"Authorization": "Bearer reader"}, strict: 403, lenient: 200, upPath: "/admin/x", allowedNS: "0"},
+	{name: "encoded dots resolved", method: "GET", path: "/public/%2e%2e/admin/x", strict: 401, lenient: 200, upPath: "/admin/x", allowedNS: "0"},
+	{name: "canonical path forwarded", method: "GET", path: "/public//a/./b/../c", strict: 200, lenient: 200, upPath: "/public/a/c", allowedNS: "1"},
+	{name: "encoded slash rejected", method: "GET", path: "/public/a%2Fb", strict: 400, lenient: 400},
+	{name: "encoded backslash rejected", method: "GET", path: "/public/a%5cb", strict: 400, lenient: 400},
+	{name: "above root rejected", method: "GET", path: "/public/../../x", strict: 400, lenient: 400},
+	{name: "query does not take part", method: "GET", path: "/users/7?x=/../admin", header: map[string]string{"Authorization": "Bearer reader"}, strict: 200, lenient: 200, upPath: "/users/7", allowedNS: "1"},
+	{name: "client type", method: "GET", path: "/client", header: map[string]string{"client-type": "mobile"}, strict: 200, lenient: 200, upPath: "/client", allowedNS: "1"},
+	{name: "client type wrong anonymous", method: "GET", path: "/client", header: map[string]string{"client-type": "web"}, strict: 401, lenient: 200, upPath: "/client", allowedNS: "0"},
+}

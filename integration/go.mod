@@ -1,0 +1,3 @@
+module github.com/aclgate/aclgate/integration
+
+go 1.26
