@@ -3,6 +3,7 @@ package core
 import (
 	"net/http"
 	"strings"
+	"sync"
 )
 
 // Reasons of a Decision, stable strings for logs and metrics labels.
@@ -46,9 +47,9 @@ func (a *Authorizer) Authorize(r *http.Request) Decision {
 	var d Decision
 	var tu User
 	var terr error
-	var oldID []string
+	var old headerSlices
 	if a.trusted != nil {
-		oldID = r.Header[a.upID]
+		old = headerSlices{r.Header[a.upID], r.Header[a.upGroups], r.Header[a.upProps]}
 		tu, terr = a.trusted.read(r.Header)
 	}
 	if a.guard.strip(r.Header, a.exact) {
@@ -91,25 +92,25 @@ func (a *Authorizer) Authorize(r *http.Request) Decision {
 	// which rule, and does it hold
 	az := a.rules.lookup(p, d.Method, backoffice)
 	if az == nil {
-		return a.complete(r, d, a.deny(http.StatusUnauthorized), ReasonRouteNotFound, msgRouteNotFound, oldID)
+		return a.complete(r, d, a.deny(http.StatusUnauthorized), ReasonRouteNotFound, msgRouteNotFound, old)
 	}
 	d.Route = az.route
 	anonymous := d.User.ID == ""
 	if !az.public && anonymous {
-		return a.complete(r, d, a.deny(http.StatusUnauthorized), ReasonUnauthenticated, msgUnauthenticated, oldID)
+		return a.complete(r, d, a.deny(http.StatusUnauthorized), ReasonUnauthenticated, msgUnauthenticated, old)
 	}
-	env := Env{User: &d.User, IsBackoffice: backoffice}
+	clientType := ""
 	if v := r.Header[a.clientType]; len(v) > 0 {
-		env.ClientType = v[0]
+		clientType = v[0]
 	}
-	if !az.expr.Eval(&env) {
+	if !eval(az.expr, &d.User, clientType, backoffice) {
 		if anonymous {
-			return a.complete(r, d, a.deny(http.StatusUnauthorized), ReasonUnauthenticated, msgUnauthenticated, oldID)
+			return a.complete(r, d, a.deny(http.StatusUnauthorized), ReasonUnauthenticated, msgUnauthenticated, old)
 		}
-		return a.complete(r, d, a.deny(http.StatusForbidden), ReasonForbidden, msgForbidden, oldID)
+		return a.complete(r, d, a.deny(http.StatusForbidden), ReasonForbidden, msgForbidden, old)
 	}
 	d.Allowed = true
-	return a.complete(r, d, http.StatusOK, ReasonAllowed, "", oldID)
+	return a.complete(r, d, http.StatusOK, ReasonAllowed, "", old)
 }
 
 // deny maps a denial to its status: itself when strict, 200 otherwise.
@@ -121,13 +122,38 @@ func (a *Authorizer) deny(status int) int {
 }
 
 func (a *Authorizer) finish(r *http.Request, d Decision, status int, reason, msg string) Decision {
-	return a.complete(r, d, status, reason, msg, nil)
+	return a.complete(r, d, status, reason, msg, headerSlices{})
+}
+
+// headerSlices are the value slices of the trusted identity headers, reused
+// for the upstream headers to save allocations.
+type headerSlices struct{ id, groups, props []string }
+
+// envPool recycles expression environments: Eval is an indirect call, so an
+// Env on the stack would escape and cost an allocation per request.
+var envPool = sync.Pool{New: func() any { return new(evalScratch) }}
+
+type evalScratch struct {
+	env  Env
+	user User
+}
+
+// eval runs expr for user without allocating.
+func eval(expr *Expression, user *User, clientType string, backoffice bool) bool {
+	s := envPool.Get().(*evalScratch)
+	s.user = *user
+	s.env = Env{User: &s.user, ClientType: clientType, IsBackoffice: backoffice}
+	ok := expr.Eval(&s.env)
+	s.user = User{}
+	s.env = Env{}
+	envPool.Put(s)
+	return ok
 }
 
 // complete completes d and, inline, prepares the request for upstream.
-// oldID is the backing array of the trusted id header, reused to avoid an
-// allocation.
-func (a *Authorizer) complete(r *http.Request, d Decision, status int, reason, msg string, oldID []string) Decision {
+// old holds the backing arrays of the trusted headers, reused to avoid
+// allocations.
+func (a *Authorizer) complete(r *http.Request, d Decision, status int, reason, msg string, old headerSlices) Decision {
 	d.Status = status
 	d.Reason = reason
 	d.message = msg
@@ -141,9 +167,9 @@ func (a *Authorizer) complete(r *http.Request, d Decision, status int, reason, m
 		r.URL.RawPath = ""
 	}
 	if !d.User.Anonymous() {
-		setHeader(r.Header, a.upID, d.User.ID, oldID)
-		r.Header[a.upGroups] = []string{joinGroups(d.User.Groups)}
-		r.Header[a.upProps] = []string{propertiesJSON(d.User.Properties, a.propsToProxy)}
+		setHeader(r.Header, a.upID, d.User.ID, old.id)
+		setHeader(r.Header, a.upGroups, joinGroups(d.User.Groups), old.groups)
+		setHeader(r.Header, a.upProps, propertiesJSON(d.User.Properties, a.propsToProxy), old.props)
 	}
 	if !a.strict {
 		if d.Allowed {

@@ -221,8 +221,12 @@ type exprCompiled struct {
 	v       exprValueFn
 }
 
-func exprAlwaysTrue(*Env) bool  { return true }
-func exprAlwaysFalse(*Env) bool { return false }
+// exprAlwaysTrue and exprAlwaysFalse are variables holding closures, not
+// functions: yaegi cannot return a top-level func as a named func type.
+var (
+	exprAlwaysTrue  exprBoolFn = func(*Env) bool { return true }
+	exprAlwaysFalse exprBoolFn = func(*Env) bool { return false }
+)
 
 func exprConst(c exprValue) *exprCompiled {
 	return &exprCompiled{isConst: true, c: c, v: func(*Env) exprValue { return c }}

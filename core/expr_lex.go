@@ -82,7 +82,9 @@ func isExprIdentChar(c byte) bool {
 
 func isExprDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-// lexExpr splits src into tokens; the last token is always xtokEOF.
+// lexExpr splits src into tokens; the last token is always xtokEOF. On an
+// error it also returns the tokens before the error, followed by an EOF at
+// the error's position, so that the parser can report an earlier error.
 func lexExpr(src string) ([]exprToken, *ExprError) {
 	toks := make([]exprToken, 0, len(src)/3+2)
 	i := 0
@@ -103,7 +105,7 @@ func lexExpr(src string) ([]exprToken, *ExprError) {
 		case isExprDigit(c) || (c == '-' && i+1 < len(src) && isExprDigit(src[i+1])):
 			t, err := lexExprNumber(src, start)
 			if err != nil {
-				return nil, err
+				return lexFail(toks, start, err)
 			}
 			toks = append(toks, t)
 			i = start + len(t.text)
@@ -111,7 +113,7 @@ func lexExpr(src string) ([]exprToken, *ExprError) {
 		case c == '"' || c == '\'':
 			t, err := lexExprString(src, start)
 			if err != nil {
-				return nil, err
+				return lexFail(toks, start, err)
 			}
 			toks = append(toks, t)
 			i = start + len(t.text)
@@ -145,27 +147,33 @@ func lexExpr(src string) ([]exprToken, *ExprError) {
 			} else if exprHasPrefixAt(src, i, "==") {
 				kind, n = xtokEq, 2
 			} else {
-				return nil, exprErr(start, `unexpected "=" (use "==" or "===" to compare)`)
+				return lexFail(toks, start, exprErr(start, `unexpected "=" (use "==" or "===" to compare)`))
 			}
 		case '&':
 			if !exprHasPrefixAt(src, i, "&&") {
-				return nil, exprErr(start, `unexpected "&" (use "&&")`)
+				return lexFail(toks, start, exprErr(start, `unexpected "&" (use "&&")`))
 			}
 			kind, n = xtokAnd, 2
 		case '|':
 			if !exprHasPrefixAt(src, i, "||") {
-				return nil, exprErr(start, `unexpected "|" (use "||")`)
+				return lexFail(toks, start, exprErr(start, `unexpected "|" (use "||")`))
 			}
 			kind, n = xtokOr, 2
 		default:
 			r, _ := utf8.DecodeRuneInString(src[i:])
-			return nil, exprErr(start, "unexpected character "+strconv.QuoteRune(r))
+			return lexFail(toks, start, exprErr(start, "unexpected character "+strconv.QuoteRune(r)))
 		}
 		toks = append(toks, exprToken{kind: kind, pos: start, text: src[start : start+n]})
 		i += n
 	}
 	toks = append(toks, exprToken{kind: xtokEOF, pos: len(src)})
 	return toks, nil
+}
+
+// lexFail ends the token stream with an EOF at pos, the start of the lexeme
+// that failed, and returns err.
+func lexFail(toks []exprToken, pos int, err *ExprError) ([]exprToken, *ExprError) {
+	return append(toks, exprToken{kind: xtokEOF, pos: pos}), err
 }
 
 func exprHasPrefixAt(s string, i int, p string) bool {

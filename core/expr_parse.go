@@ -66,9 +66,20 @@ type exprPathElem struct {
 }
 
 type exprParser struct {
-	toks  []exprToken
-	i     int
-	depth int
+	toks      []exprToken
+	i         int
+	depth     int
+	truncated bool // toks ends early because of a lexical error
+}
+
+// unclosed reports a missing closing delimiter for the opener at pos. When
+// the token stream was cut short by a lexical error, the error is placed at
+// the end so that the lexical error wins.
+func (p *exprParser) unclosed(pos int, end exprToken, msg string) *ExprError {
+	if p.truncated {
+		return exprErr(end.pos, msg)
+	}
+	return exprErr(pos, msg)
 }
 
 // parseExpr parses src into an AST.
@@ -76,15 +87,21 @@ func parseExpr(src string) (*exprNode, *ExprError) {
 	if len(src) > maxExprLen {
 		return nil, exprErr(maxExprLen, "expression longer than "+strconv.Itoa(maxExprLen)+" bytes")
 	}
-	toks, err := lexExpr(src)
-	if err != nil {
-		return nil, err
-	}
-	if toks[0].kind == xtokEOF {
+	toks, lexErr := lexExpr(src)
+	if toks[0].kind == xtokEOF && lexErr == nil {
 		return nil, exprErr(0, "empty expression")
 	}
-	p := &exprParser{toks: toks}
+	p := &exprParser{toks: toks, truncated: lexErr != nil}
 	n, err := p.parseOr()
+	if lexErr != nil {
+		// The lexer stopped at lexErr and toks ends with an EOF where the bad
+		// lexeme starts. A parse error before that EOF comes first in the
+		// source and is reported instead, so errors read left to right.
+		if err != nil && err.Column-1 < toks[len(toks)-1].pos {
+			return nil, err
+		}
+		return nil, lexErr
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -174,16 +191,14 @@ func (p *exprParser) parseCmp() (*exprNode, *ExprError) {
 		case t.kind == xtokIdent && t.text == "in":
 			kind = xnIn
 		default:
-			for k := 1; k < chained; k++ {
+			for k := 0; k < chained; k++ {
 				p.leave()
 			}
 			return left, nil
 		}
-		if chained > 0 {
-			// a == b == c nests to the left: count it against the depth.
-			if err := p.enter(t.pos); err != nil {
-				return nil, err
-			}
+		// a == b == c nests to the left: each comparison counts as a level.
+		if err := p.enter(t.pos); err != nil {
+			return nil, err
 		}
 		chained++
 		p.next()
@@ -230,7 +245,7 @@ func (p *exprParser) parsePrimary() (*exprNode, *ExprError) {
 		c := p.next()
 		if c.kind != xtokRParen {
 			if c.kind == xtokEOF {
-				return nil, exprErr(t.pos, `unclosed "(": missing ")"`)
+				return nil, p.unclosed(t.pos, c, `unclosed "(": missing ")"`)
 			}
 			return nil, exprErr(c.pos, `expected ")", found `+c.describe())
 		}
@@ -270,7 +285,7 @@ func (p *exprParser) parseArray(open exprToken) (*exprNode, *ExprError) {
 			continue
 		}
 		if c.kind == xtokEOF {
-			return nil, exprErr(open.pos, `unclosed "[": missing "]"`)
+			return nil, p.unclosed(open.pos, c, `unclosed "[": missing "]"`)
 		}
 		return nil, exprErr(c.pos, `expected "," or "]", found `+c.describe())
 	}

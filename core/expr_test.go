@@ -42,7 +42,7 @@ func exprTestEnvs() map[string]*Env {
 		"in":        "keyword",
 	}
 	return map[string]*Env{
-		"anon": {User: &User{}},
+		"anon":   {User: &User{}},
 		"anonBO": {User: &User{}, IsBackoffice: true, ClientType: "apiKey"},
 		"admin": {
 			User: &User{
@@ -387,7 +387,7 @@ var exprErrCases = []exprErrCase{
 	{`"a\qb"`, 3, `invalid escape "\\q"`},
 	{`"a\u12"`, 3, `invalid escape "\\u12"`},
 	{`"a\u{}"`, 3, `invalid escape "\\u{}"`},
-	{`"a\u{110000}"`, 3, `invalid escape "\\u{11"`},
+	{`"a\u{110000}"`, 3, `invalid escape "\\u{110"`},
 	{`(groups.admin`, 1, `unclosed "(": missing ")"`},
 	{`((true)`, 1, `unclosed "(": missing ")"`},
 	{`(true))`, 7, `unexpected ")" without matching "("`},
@@ -413,6 +413,12 @@ var exprErrCases = []exprErrCase{
 	{`in groups`, 1, `unexpected keyword "in"`},
 	{`"a" in in`, 8, `unexpected keyword "in"`},
 	{`a = 1`, 1, `unknown identifier "a"`},
+	{`groups.a = 1`, 10, `unexpected "=" (use "==" or "===" to compare)`},
+	{`("abc`, 2, `unterminated string`},
+	{`["a", "b\q"]`, 9, `invalid escape "\\q"`},
+	{`foo("abc`, 1, `unknown identifier "foo"`},
+	{`(true true "abc`, 7, `expected ")", found keyword "true"`},
+	{`"a\q"`, 3, `invalid escape "\\q"`},
 	{`clientType = "x"`, 12, `unexpected "=" (use "==" or "===" to compare)`},
 	{`true & false`, 6, `unexpected "&" (use "&&")`},
 	{`true | false`, 6, `unexpected "|" (use "||")`},
@@ -428,7 +434,7 @@ var exprErrCases = []exprErrCase{
 	{`groups["a"`, 11, `expected "]", found end of expression`},
 	{`groups["a"].b`, 12, `unexpected "." after complete expression`},
 	{`user.`, 6, `expected a name after ".", found end of expression`},
-	{`user[`, 6, `unexpected end of expression`},
+	{`user[`, 6, `expected a string or an index inside […], found end of expression`},
 	{`user[-1]`, 6, `array index must be a non-negative integer, found number -1`},
 	{`user[1.5]`, 6, `array index must be a non-negative integer, found number 1.5`},
 	{`user[true]`, 6, `expected a string or an index inside […], found keyword "true"`},

@@ -1,0 +1,507 @@
+package core
+
+// The jwt identity source (SPEC §2.2): local verification of bearer JWTs.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// jwtVerifier is the jwt identitySource. Everything is parsed and checked
+// when it is built; a request only decodes the token, verifies one
+// signature and checks the claims.
+type jwtVerifier struct {
+	algs map[string]*jwsAlg
+	// static holds the keys of jwks_file, public_key_file or hmac_secret;
+	// remote is the jwks_url fetcher. Exactly one is set.
+	static *jwsKeySet
+	remote *jwksFetcher
+
+	issuer   string
+	audience []string
+	leeway   float64 // seconds
+	// typ, when set, is the required "typ" header (tokeninfo: at+jwt).
+	typ string
+
+	idClaim     string
+	groupsClaim string
+	permsClaim  string
+
+	now    func() time.Time
+	cancel context.CancelFunc
+}
+
+// newJWTVerifier validates cfg and builds the verifier. A jwks_url is not
+// fetched here: the first fetch runs in the background and on the first
+// request that needs it (the JWKS may be served by the gateway that is
+// starting). ctx bounds that background work; close stops it too. client
+// (nil: a client with a 30 s timeout) makes the JWKS calls. warn (optional)
+// receives fetch problems, never credentials.
+func newJWTVerifier(ctx context.Context, cfg JWTConfig, client *http.Client, warn func(string)) (*jwtVerifier, error) {
+	return newJWTVerifierTuned(ctx, cfg, client, warn, defaultJWKSTuning())
+}
+
+// jwtKeySources names the key options, for messages.
+const jwtKeySources = "jwks_url, jwks_file, public_key_file or hmac_secret"
+
+func newJWTVerifierTuned(ctx context.Context, cfg JWTConfig, client *http.Client, warn func(string), tune jwksTuning) (*jwtVerifier, error) {
+	var sources []string
+	if cfg.JWKSURL != "" {
+		sources = append(sources, "jwks_url")
+	}
+	if cfg.JWKSFile != "" {
+		sources = append(sources, "jwks_file")
+	}
+	if cfg.PublicKeyFile != "" {
+		sources = append(sources, "public_key_file")
+	}
+	if cfg.HMACSecret != "" {
+		sources = append(sources, "hmac_secret")
+	}
+	if len(sources) == 0 {
+		return nil, errors.New("jwt: no key source: set one of " + jwtKeySources)
+	}
+	if len(sources) > 1 {
+		return nil, errors.New("jwt: " + strings.Join(sources, " and ") + " are exclusive: set only one of " + jwtKeySources)
+	}
+	if cfg.Leeway < 0 {
+		return nil, errors.New("jwt: leeway must not be negative, got " + cfg.Leeway.String())
+	}
+	if cfg.UserIDClaim == "" {
+		return nil, errors.New("jwt: user_id_claim must not be empty")
+	}
+	for i := 0; i < len(cfg.Audience); i++ {
+		if cfg.Audience[i] == "" {
+			return nil, errors.New("jwt: audience contains an empty value")
+		}
+	}
+
+	v := &jwtVerifier{
+		issuer:      cfg.Issuer,
+		audience:    append([]string(nil), cfg.Audience...),
+		leeway:      cfg.Leeway.Seconds(),
+		idClaim:     cfg.UserIDClaim,
+		groupsClaim: cfg.GroupsClaim,
+		permsClaim:  cfg.PermissionsClaim,
+		now:         time.Now,
+	}
+
+	source := sources[0]
+	var keys []*jwsKey
+	var remoteURL, redacted string
+	switch source {
+	case "jwks_url":
+		u, err := url.Parse(cfg.JWKSURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, errors.New("jwt: jwks_url must be an absolute http or https URL")
+		}
+		remoteURL, redacted = cfg.JWKSURL, u.Redacted()
+	case "jwks_file":
+		data, err := os.ReadFile(cfg.JWKSFile)
+		if err != nil {
+			return nil, errors.New("jwt: jwks_file " + strconv.Quote(cfg.JWKSFile) + ": cannot read the file")
+		}
+		var problems []string
+		keys, problems, err = parseJWKSet(data)
+		if err != nil {
+			return nil, errors.New("jwt: jwks_file " + strconv.Quote(cfg.JWKSFile) + ": " + err.Error())
+		}
+		if len(problems) > 0 {
+			return nil, errors.New("jwt: jwks_file " + strconv.Quote(cfg.JWKSFile) + ": " + strings.Join(problems, "; "))
+		}
+		if len(keys) == 0 {
+			return nil, errors.New("jwt: jwks_file " + strconv.Quote(cfg.JWKSFile) + ": no usable signature key")
+		}
+	case "public_key_file":
+		data, err := os.ReadFile(cfg.PublicKeyFile)
+		if err != nil {
+			return nil, errors.New("jwt: public_key_file " + strconv.Quote(cfg.PublicKeyFile) + ": cannot read the file")
+		}
+		keys, err = parsePEMPublicKeys(data)
+		if err != nil {
+			return nil, errors.New("jwt: public_key_file " + strconv.Quote(cfg.PublicKeyFile) + ": " + err.Error())
+		}
+	case "hmac_secret":
+		// RFC 7518 §3.2: a key at least as long as the hash output.
+		if len(cfg.HMACSecret) < 32 {
+			return nil, errors.New("jwt: hmac_secret must be at least 32 bytes long")
+		}
+		keys = []*jwsKey{&jwsKey{kty: "oct", hmac: []byte(cfg.HMACSecret)}}
+	}
+
+	// Algorithms: bound to what the keys can verify (RFC 8725 §3.1).
+	fits := func(a *jwsAlg) bool {
+		if source == "jwks_url" {
+			return a.asymmetric()
+		}
+		for i := 0; i < len(keys); i++ {
+			if keys[i].accepts(a) {
+				return true
+			}
+		}
+		return false
+	}
+	v.algs = make(map[string]*jwsAlg)
+	if len(cfg.Algorithms) > 0 {
+		for i := 0; i < len(cfg.Algorithms); i++ {
+			name := cfg.Algorithms[i]
+			a := jwsAlgs[name]
+			if a == nil {
+				if strings.EqualFold(name, "none") {
+					return nil, errors.New("jwt: algorithms: none is never accepted")
+				}
+				return nil, errors.New("jwt: algorithms: unknown algorithm " + strconv.Quote(name) + " (supported: " + strings.Join(jwsAlgOrder, ", ") + ")")
+			}
+			if !fits(a) {
+				return nil, errors.New("jwt: algorithms: " + name + " cannot be verified with the keys of " + source + jwtAlgHint(a, source))
+			}
+			v.algs[name] = a
+		}
+	} else {
+		for i := 0; i < len(jwsAlgOrder); i++ {
+			a := jwsAlgs[jwsAlgOrder[i]]
+			if fits(a) {
+				v.algs[a.name] = a
+			}
+		}
+		if len(v.algs) == 0 {
+			return nil, errors.New("jwt: no supported algorithm fits the keys of " + source)
+		}
+	}
+
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if source == "jwks_url" {
+		if client == nil {
+			client = &http.Client{Timeout: 30 * time.Second}
+		}
+		fctx, cancel := context.WithCancel(ctx)
+		v.cancel = cancel
+		v.remote = newJWKSFetcher(fctx, remoteURL, redacted, client, warn, tune)
+	} else {
+		v.static = newJWSKeySet(keys)
+	}
+	return v, nil
+}
+
+func jwtAlgHint(a *jwsAlg, source string) string {
+	if a.family == jwsHMAC && source == "hmac_secret" {
+		return " (" + a.name + " needs an hmac_secret of at least " + strconv.Itoa(a.size) + " bytes)"
+	}
+	if a.family == jwsHMAC {
+		return " (HS* algorithms need hmac_secret)"
+	}
+	return ""
+}
+
+// close stops the background JWKS work.
+func (v *jwtVerifier) close() {
+	if v.cancel != nil {
+		v.cancel()
+	}
+}
+
+// identify implements identitySource: no bearer token → anonymous; an
+// invalid one → errInvalidToken (SPEC §2.2). backoffice plays no part.
+func (v *jwtVerifier) identify(r *http.Request, backoffice bool) (User, error) {
+	tok, present := jwtBearer(r.Header)
+	if !present {
+		return User{}, nil
+	}
+	claims, err := v.verify(r.Context(), tok)
+	if err != nil {
+		return User{}, errInvalidToken
+	}
+	return v.user(claims), nil
+}
+
+// verify checks a token and returns its claims. Errors are the errJWT*
+// sentinels.
+func (v *jwtVerifier) verify(ctx context.Context, token string) (map[string]any, error) {
+	j, payload, err := jwsParse(token)
+	if err != nil {
+		return nil, err
+	}
+	a := v.algs[j.Alg]
+	if a == nil {
+		return nil, errJWTAlg
+	}
+	set := v.static
+	if set == nil {
+		set = v.remote.keys(ctx, j.Kid)
+		if set == nil {
+			return nil, errJWTNoKey
+		}
+	}
+	if err := set.verify(a, j); err != nil {
+		return nil, err
+	}
+	if v.typ != "" && !jwtTypIs(j.Typ, v.typ) {
+		return nil, errJWTType
+	}
+	claims, err := jwtClaims(payload)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.checkClaims(claims); err != nil {
+		return nil, err
+	}
+	return claims, nil
+}
+
+// jwtTypIs compares a typ header with a media type, with or without the
+// "application/" prefix, case-insensitively (RFC 7515 §4.1.9).
+func jwtTypIs(typ, want string) bool {
+	if len(typ) > 12 && strings.EqualFold(typ[:12], "application/") {
+		typ = typ[12:]
+	}
+	return strings.EqualFold(typ, want)
+}
+
+// checkClaims applies the time, issuer and audience checks. A token
+// without exp is accepted (SPEC §2.2 checks exp when present); exp, nbf
+// and iat must be JSON numbers (fractions allowed, RFC 7519 §2).
+func (v *jwtVerifier) checkClaims(claims map[string]any) error {
+	now := v.now()
+	t := float64(now.Unix()) + float64(now.Nanosecond())/1e9
+	if x, ok := claims["exp"]; ok {
+		exp, ok := jwtNumericDate(x)
+		if !ok {
+			return errJWTNumeric
+		}
+		if t >= exp+v.leeway {
+			return errJWTExpired
+		}
+	}
+	if x, ok := claims["nbf"]; ok {
+		nbf, ok := jwtNumericDate(x)
+		if !ok {
+			return errJWTNumeric
+		}
+		if t+v.leeway < nbf {
+			return errJWTNotYet
+		}
+	}
+	if x, ok := claims["iat"]; ok {
+		iat, ok := jwtNumericDate(x)
+		if !ok {
+			return errJWTNumeric
+		}
+		if iat > t+v.leeway {
+			return errJWTIatFuture
+		}
+	}
+	if v.issuer != "" {
+		iss, ok := claims["iss"].(string)
+		if !ok || iss != v.issuer {
+			return errJWTIssuer
+		}
+	}
+	if len(v.audience) > 0 && !jwtAudienceOK(claims["aud"], v.audience) {
+		return errJWTAudience
+	}
+	return nil
+}
+
+// jwtNumericDate reads a NumericDate: a JSON number, finite.
+func jwtNumericDate(x any) (float64, bool) {
+	n, ok := x.(json.Number)
+	if !ok {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(string(n), 64)
+	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return 0, false
+	}
+	return f, true
+}
+
+// jwtAudienceOK: aud (a string or an array of strings) holds one of want.
+func jwtAudienceOK(aud any, want []string) bool {
+	if s, ok := aud.(string); ok {
+		return jwtHas(want, s)
+	}
+	list, ok := aud.([]any)
+	if !ok {
+		return false
+	}
+	for i := 0; i < len(list); i++ {
+		s, ok := list[i].(string)
+		if !ok {
+			return false
+		}
+		if jwtHas(want, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func jwtHas(list []string, s string) bool {
+	for i := 0; i < len(list); i++ {
+		if list[i] == s {
+			return true
+		}
+	}
+	return false
+}
+
+// user maps verified claims to a User (SPEC §2.2). A token without a usable
+// id (missing, empty, not a string or number) is anonymous, as in §2.1.
+func (v *jwtVerifier) user(claims map[string]any) User {
+	id := jwtClaimID(claims[v.idClaim])
+	if id == "" {
+		return User{}
+	}
+	u := User{ID: id, Properties: claims}
+	if v.groupsClaim != "" {
+		u.Groups = jwtClaimList(claims[v.groupsClaim])
+	}
+	if v.permsClaim != "" {
+		u.Permissions = jwtClaimList(claims[v.permsClaim])
+	}
+	return u
+}
+
+// jwtClaimID reads an id claim: a string, or a number written in decimal
+// (as JavaScript would print it: 1e3 → "1000", 1.5 → "1.5").
+func jwtClaimID(x any) string {
+	if s, ok := x.(string); ok {
+		return s
+	}
+	n, ok := x.(json.Number)
+	if !ok {
+		return ""
+	}
+	s := string(n)
+	plain := true
+	for i := 0; i < len(s); i++ {
+		if !(s[i] >= '0' && s[i] <= '9' || i == 0 && s[i] == '-') {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return s
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.Abs(f) >= 1e21 {
+		return s
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64)
+}
+
+// jwtClaimList reads groups or permissions: an array (its string items) or
+// a space-separated string such as an OAuth scope.
+func jwtClaimList(x any) []string {
+	if s, ok := x.(string); ok {
+		return jwtSplitSpaces(s)
+	}
+	list, ok := x.([]any)
+	if !ok {
+		return nil
+	}
+	out := make([]string, 0, len(list))
+	for i := 0; i < len(list); i++ {
+		if s, ok := list[i].(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// jwtSplitSpaces splits on spaces, dropping empty items.
+func jwtSplitSpaces(s string) []string {
+	var out []string
+	start := -1
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || s[i] == ' ' {
+			if start >= 0 {
+				out = append(out, s[start:i])
+				start = -1
+			}
+			continue
+		}
+		if start < 0 {
+			start = i
+		}
+	}
+	return out
+}
+
+// jwtBearer extracts the bearer token of a request. present is false when
+// there is no Authorization header or it uses another scheme. Two
+// Authorization headers of which one is Bearer are ambiguous: present,
+// with an empty (invalid) token. "Bearer" without a token is present and
+// invalid too.
+func jwtBearer(h http.Header) (token string, present bool) {
+	vals := h["Authorization"]
+	for i := 0; i < len(vals); i++ {
+		tok, ok := jwtBearerValue(vals[i])
+		if !ok {
+			continue
+		}
+		if len(vals) > 1 {
+			return "", true
+		}
+		return tok, true
+	}
+	return "", false
+}
+
+func jwtBearerValue(s string) (string, bool) {
+	s = strings.Trim(s, " \t")
+	if len(s) < 6 || !strings.EqualFold(s[:6], "bearer") {
+		return "", false
+	}
+	if len(s) == 6 {
+		return "", true
+	}
+	if s[6] != ' ' && s[6] != '\t' {
+		return "", false
+	}
+	return strings.TrimLeft(s[7:], " \t"), true
+}
+
+// JWTVerifier verifies bearer JWTs exactly as the jwt identity source does
+// (SPEC §2.2). It is for adapters and tests that need a verifier outside an
+// Authorizer; it is safe for concurrent use.
+type JWTVerifier struct {
+	v *jwtVerifier
+}
+
+// NewJWTVerifier validates cfg and builds a verifier. With jwks_url, keys
+// are fetched in the background and on demand, never here; ctx bounds that
+// work and client (nil: a default client) makes the calls. Call Close when
+// done.
+func NewJWTVerifier(ctx context.Context, cfg JWTConfig, client *http.Client) (*JWTVerifier, error) {
+	v, err := newJWTVerifier(ctx, cfg, client, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &JWTVerifier{v: v}, nil
+}
+
+// Verify checks a compact JWT (signature, exp, nbf, iat, iss, aud) and maps
+// its claims to a User. A valid token without a user id gives the
+// anonymous (zero) User. The error says why a token was refused and never
+// contains the token.
+func (v *JWTVerifier) Verify(token string) (User, error) {
+	claims, err := v.v.verify(context.Background(), token)
+	if err != nil {
+		return User{}, err
+	}
+	return v.v.user(claims), nil
+}
+
+// Close stops background JWKS fetching.
+func (v *JWTVerifier) Close() { v.v.close() }
