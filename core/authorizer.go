@@ -19,7 +19,7 @@ type Authorizer struct {
 
 	ident   identitySource // nil: everyone is anonymous
 	trusted *trustedSource // non-nil in trust mode
-	closers []func()      // stop background work of identity sources
+	closers []func()       // stop background work of identity sources
 	guard   *spoofGuard
 	exact   []string // canonical trusted header names (trust mode)
 
@@ -115,7 +115,13 @@ func New(cfg Config) (*Authorizer, error) {
 	var err error
 	switch {
 	case cfg.UserinfoURL != "":
-		a.ident, err = newUserinfoSource(&cfg, client)
+		// (yaegi cannot assign a concrete result of a multi-value call to
+		// an interface field directly)
+		var src *userinfoSource
+		src, err = newUserinfoSource(&cfg, client)
+		if err == nil {
+			a.ident = src
+		}
 	case cfg.TrustUserHeaders:
 		a.trusted = &trustedSource{idKey: a.upID, groupsKey: a.upGroups, propsKey: a.upProps, permissionsKey: cfg.PermissionsKey}
 		a.exact = []string{a.upID, a.upGroups, a.upProps}

@@ -35,7 +35,7 @@ func newTrustAuthorizer(t *testing.T, strict bool, mode string) *Authorizer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(a.Close)
+	t.Cleanup(func() { a.Close() })
 	return a
 }
 

@@ -94,7 +94,7 @@ func TestRuleSelection(t *testing.T) {
 		{"POST", "/users/me/roles", false, "POST /users/me/roles"},
 		{"GET", "/users/me/roles", false, "ALL /users/:id/"},
 		{"GET", "/users-internal", false, "ALL /"}, // segment boundary
-		{"GET", "/a/b/c", false, "GET /a/b/:y"},   // literal first at segment 2
+		{"GET", "/a/b/c", false, "GET /a/b/:y"},    // literal first at segment 2
 		{"GET", "/a/z/c", false, "GET /a/:x/c"},
 		{"GET", "/m", false, "GET /m"}, // method block beats ALL
 		{"PUT", "/m", false, "ALL /m"},

@@ -45,7 +45,7 @@ func newIDService(t *testing.T, status int, body string) *idService {
 		w.WriteHeader(status)
 		w.Write([]byte(body))
 	}))
-	t.Cleanup(s.srv.Close)
+	t.Cleanup(func() { s.srv.Close() })
 	return s
 }
 
@@ -64,7 +64,7 @@ func newUserinfoAuthorizer(t *testing.T, mod func(*Config)) *Authorizer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(a.Close)
+	t.Cleanup(func() { a.Close() })
 	return a
 }
 
