@@ -189,6 +189,14 @@ func exprEqual(a, b exprValue) bool {
 func exprIn(x, y exprValue) bool {
 	switch y.kind {
 	case exprArray:
+		if arr, ok := y.raw.([]any); ok {
+			for i := 0; i < len(arr); i++ {
+				if exprEqual(x, exprValueOf(arr[i])) {
+					return true
+				}
+			}
+			return false
+		}
 		n := exprArrayLen(y.raw)
 		for i := 0; i < n; i++ {
 			if exprEqual(x, exprArrayAt(y.raw, i)) {
@@ -219,7 +227,11 @@ type exprCompiled struct {
 	b       exprBoolFn
 	s       exprStringFn
 	v       exprValueFn
+	a       exprAnyFn // user properties: the raw property, nil when missing
 }
+
+// exprAnyFn returns a raw (JSON-decoded) user property.
+type exprAnyFn func(env *Env) any
 
 // exprAlwaysTrue and exprAlwaysFalse are variables holding closures, not
 // functions: yaegi cannot return a top-level func as a named func type.
@@ -432,6 +444,28 @@ func compileExprEqBool(l, r *exprCompiled) *exprCompiled {
 			}
 			s, ks := l.s, k.s
 			return exprBoolOf(func(env *Env) bool { return s(env) == ks })
+		case l.a != nil && k.kind == exprString:
+			get, ks := l.a, k.s
+			return exprBoolOf(func(env *Env) bool {
+				x, ok := get(env).(string)
+				return ok && x == ks
+			})
+		case l.a != nil && k.kind == exprNumber:
+			get, kn := l.a, k.n
+			return exprBoolOf(func(env *Env) bool {
+				x := get(env)
+				if f, ok := x.(float64); ok {
+					return f == kn
+				}
+				v := exprValueOf(x)
+				return v.kind == exprNumber && v.n == kn
+			})
+		case l.a != nil && k.kind == exprBool:
+			get, kb := l.a, k.b
+			return exprBoolOf(func(env *Env) bool {
+				x, ok := get(env).(bool)
+				return ok && x == kb
+			})
 		case l.b != nil:
 			if k.kind != exprBool {
 				return exprConstBool(false)
@@ -474,6 +508,26 @@ func compileExprIn(n *exprNode) (*exprCompiled, *ExprError) {
 	}
 	if left.isConst && right.isConst {
 		return exprConstBool(exprIn(left.c, right.c)), nil
+	}
+	if left.isConst && left.c.kind == exprString && right.a != nil {
+		// "x" in user.list / "k" in user.obj, without building values.
+		get, k, kv := right.a, left.c.s, left.c
+		return exprBoolOf(func(env *Env) bool {
+			y := get(env)
+			if arr, ok := y.([]any); ok {
+				for i := 0; i < len(arr); i++ {
+					if s, ok := arr[i].(string); ok && s == k {
+						return true
+					}
+				}
+				return false
+			}
+			if m, ok := y.(map[string]any); ok {
+				_, ok = m[k]
+				return ok
+			}
+			return exprIn(kv, exprValueOf(y))
+		}), nil
 	}
 	if right.isConst {
 		k := right.c
@@ -585,55 +639,61 @@ var exprEmptyObject = map[string]any{}
 // properties where a missing key, an index out of range or a step into a
 // non-container yields null.
 func compileExprUser(n *exprNode) *exprCompiled {
+	var get exprAnyFn
 	path := n.path
-	if len(path) == 0 {
-		return &exprCompiled{v: func(env *Env) exprValue {
+	switch {
+	case len(path) == 0:
+		get = func(env *Env) any {
 			u := env.User
 			if u.Anonymous() {
-				return exprValue{}
+				return nil
 			}
 			if u.Properties == nil {
-				return exprValue{kind: exprObject, raw: exprEmptyObject}
+				return exprEmptyObject
 			}
-			return exprValue{kind: exprObject, raw: u.Properties}
-		}}
-	}
-	if len(path) == 1 && !path[0].isIndex {
+			return u.Properties
+		}
+	case len(path) == 1 && !path[0].isIndex:
 		key := path[0].key
-		return &exprCompiled{v: func(env *Env) exprValue {
-			x, ok := env.User.Properties[key]
-			if !ok {
-				return exprValue{}
-			}
-			return exprValueOf(x)
-		}}
+		get = func(env *Env) any { return env.User.Properties[key] }
+	case len(path) == 2 && !path[0].isIndex && !path[1].isIndex:
+		k0, k1 := path[0].key, path[1].key
+		get = func(env *Env) any {
+			m, _ := env.User.Properties[k0].(map[string]any)
+			return m[k1]
+		}
+	default:
+		get = func(env *Env) any { return exprWalk(env.User.Properties, path) }
 	}
-	return &exprCompiled{v: func(env *Env) exprValue {
-		var cur any = env.User.Properties
-		for i := 0; i < len(path); i++ {
-			p := path[i]
-			if p.isIndex {
-				x := exprValueOf(cur)
-				if x.kind != exprArray || p.index >= exprArrayLen(x.raw) {
-					return exprValue{}
-				}
-				if a, ok := x.raw.([]any); ok {
-					cur = a[p.index]
-					continue
-				}
-				if i == len(path)-1 {
-					return exprArrayAt(x.raw, p.index)
-				}
-				return exprValue{} // a string element has no members
-			}
+	return &exprCompiled{a: get, v: func(env *Env) exprValue { return exprValueOf(get(env)) }}
+}
+
+// exprWalk follows path from props; a missing key, an index out of range or
+// a step into a non-container yields nil.
+func exprWalk(props map[string]any, path []exprPathElem) any {
+	var cur any = props
+	for i := 0; i < len(path); i++ {
+		p := path[i]
+		if !p.isIndex {
 			m, ok := cur.(map[string]any)
 			if !ok {
-				return exprValue{}
+				return nil
 			}
-			if cur, ok = m[p.key]; !ok {
-				return exprValue{}
-			}
+			cur = m[p.key]
+			continue
 		}
-		return exprValueOf(cur)
-	}}
+		if arr, ok := cur.([]any); ok {
+			if p.index >= len(arr) {
+				return nil
+			}
+			cur = arr[p.index]
+			continue
+		}
+		if arr, ok := cur.([]string); ok && p.index < len(arr) {
+			cur = arr[p.index] // rare: allocates
+			continue
+		}
+		return nil
+	}
+	return cur
 }

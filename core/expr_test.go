@@ -341,6 +341,7 @@ var exprEvalCases = []exprEvalCase{
 	{`("a" in ["a"]) in [true]`, "anon", true},
 }
 
+// TestExprEval runs every construct of the language on several callers.
 func TestExprEval(t *testing.T) {
 	envs := exprTestEnvs()
 	for _, c := range exprEvalCases {
@@ -451,6 +452,7 @@ var exprErrCases = []exprErrCase{
 	{strings.Repeat(" ", 4096) + "x", 4097, `expression longer than 4096 bytes`},
 }
 
+// TestExprErrors checks each compile error: its column and exact message.
 func TestExprErrors(t *testing.T) {
 	for _, c := range exprErrCases {
 		c := c
@@ -474,6 +476,7 @@ func TestExprErrors(t *testing.T) {
 	}
 }
 
+// TestExprErrorFormat pins the "column N: msg" form of ExprError.
 func TestExprErrorFormat(t *testing.T) {
 	_, err := CompileExpression(`groups.admin || grops.x`)
 	if err == nil || err.Error() != `column 17: unknown identifier "grops"` {
@@ -488,6 +491,7 @@ func TestExprErrorFormat(t *testing.T) {
 	}
 }
 
+// TestExprLimitsAccepted checks that input exactly at the limits compiles.
 func TestExprLimitsAccepted(t *testing.T) {
 	// Exactly at the limits: accepted.
 	srcs := []string{
@@ -506,6 +510,7 @@ func TestExprLimitsAccepted(t *testing.T) {
 	}
 }
 
+// TestExprNilEnvAndNilExpression checks the defensive paths of Eval.
 func TestExprNilEnvAndNilExpression(t *testing.T) {
 	e, err := CompileExpression(`!groups.admin && !user.name && clientType == ""`)
 	if err != nil {
@@ -526,6 +531,7 @@ func TestExprNilEnvAndNilExpression(t *testing.T) {
 	}
 }
 
+// TestExprConcurrentEval shares one Expression between goroutines (run with -race).
 func TestExprConcurrentEval(t *testing.T) {
 	e, err := CompileExpression(`groups.admin && user.org.team == "core" && "ops" in user.roles`)
 	if err != nil {
@@ -577,6 +583,7 @@ var exprBenchCases = []struct {
 	{"mixed", `(groups.x || groups.y || groups.interni) && clientType != "bot" && user.age == 36`},
 }
 
+// TestExprZeroAlloc checks that typical expressions evaluate without allocating.
 func TestExprZeroAlloc(t *testing.T) {
 	if exprInterpreted() {
 		t.Skip("allocation counts are meaningless under yaegi")

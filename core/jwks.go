@@ -17,6 +17,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"io"
+	"math"
 	"math/big"
 	"net/http"
 	"strconv"
@@ -585,7 +586,12 @@ func jwksTTL(cc string, t jwksTuning) time.Duration {
 				break
 			}
 			if strings.HasPrefix(p, "max-age=") {
-				n, err := strconv.ParseInt(strings.Trim(p[len("max-age="):], `"`), 10, 64)
+				v := strings.Trim(p[len("max-age="):], `"`)
+				n, err := strconv.ParseInt(v, 10, 64)
+				if err != nil && jwksDigits(v) {
+					n = math.MaxInt64 // overflow: "forever"
+					err = nil
+				}
 				if err == nil && n >= 0 {
 					if n > int64(t.maxTTL/time.Second) {
 						ttl = t.maxTTL
@@ -603,6 +609,15 @@ func jwksTTL(cc string, t jwksTuning) time.Duration {
 		ttl = t.maxTTL
 	}
 	return ttl
+}
+
+func jwksDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // keys returns the key set to verify a token with this kid, fetching when

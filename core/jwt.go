@@ -191,98 +191,122 @@ func jwtClaims(payload []byte) (map[string]any, error) {
 // jsonObject decodes data, which must hold exactly one JSON object, into a
 // map. Numbers become json.Number. A member name repeated in any object, at
 // any depth, gives errJSONDuplicate (RFC 7519 §4, RFC 8725 §3.4: one
-// consistent reading for every party); other problems give errJSONSyntax.
+// consistent reading for every party); other problems, including nesting
+// deeper than jsonMaxDepth, give errJSONSyntax.
 func jsonObject(data []byte) (map[string]any, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	tok, err := dec.Token()
-	if err != nil {
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil || m == nil {
 		return nil, errJSONSyntax
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, errJSONSyntax
-	}
-	m, err := jsonReadObject(dec, 1)
-	if err != nil {
-		return nil, err
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, errJSONSyntax
 	}
-	return m, nil
-}
-
-// jsonReadObject reads the members of an object whose '{' was consumed.
-func jsonReadObject(dec *json.Decoder, depth int) (map[string]any, error) {
-	m := make(map[string]any)
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, errJSONSyntax
-		}
-		key, ok := tok.(string)
-		if !ok {
-			return nil, errJSONSyntax
-		}
-		if _, dup := m[key]; dup {
-			return nil, errJSONDuplicate
-		}
-		v, err := jsonReadValue(dec, depth)
-		if err != nil {
-			return nil, err
-		}
-		m[key] = v
-	}
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, errJSONSyntax
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '}' {
-		return nil, errJSONSyntax
+	if err := jsonCheckNames(data); err != nil {
+		return nil, err
 	}
 	return m, nil
 }
 
-// jsonReadValue reads one value: a string, json.Number, bool, nil,
-// map[string]any or []any.
-func jsonReadValue(dec *json.Decoder, depth int) (any, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, errJSONSyntax
-	}
-	d, ok := tok.(json.Delim)
-	if !ok {
-		return tok, nil
-	}
-	if depth >= jsonMaxDepth {
-		return nil, errJSONSyntax
-	}
-	if d == '{' {
-		m, err := jsonReadObject(dec, depth+1)
-		if err != nil {
-			return nil, err
+// jsonFrame is one open object or array of jsonCheckNames.
+type jsonFrame struct {
+	object bool
+	// start indexes the frame's first member name in the shared list.
+	start int
+	// wantName: the next string of this object is a member name.
+	wantName bool
+	// set replaces the linear search once an object has many members.
+	set map[string]bool
+}
+
+// jsonCheckNames scans valid JSON for a member name repeated within one
+// object, and for nesting deeper than jsonMaxDepth. Names are compared
+// after unescaping (only names with a backslash or a non-ASCII byte are
+// unescaped, exactly as encoding/json does, so "s\u0075b" equals "sub").
+// It allocates nothing for the usual small objects.
+func jsonCheckNames(data []byte) error {
+	frames := make([]jsonFrame, 0, 8)
+	names := make([][]byte, 0, 32)
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		switch c {
+		case '{', '[':
+			if len(frames) >= jsonMaxDepth {
+				return errJSONSyntax
+			}
+			frames = append(frames, jsonFrame{object: c == '{', start: len(names), wantName: c == '{'})
+		case '}', ']':
+			if len(frames) == 0 {
+				return errJSONSyntax
+			}
+			names = names[:frames[len(frames)-1].start]
+			frames = frames[:len(frames)-1]
+		case ',':
+			if len(frames) > 0 && frames[len(frames)-1].object {
+				frames[len(frames)-1].wantName = true
+			}
+		case '"':
+			j := i + 1
+			plain := true
+			for j < len(data) && data[j] != '"' {
+				if data[j] == '\\' {
+					j++
+					plain = false
+				} else if data[j] >= 0x80 {
+					plain = false
+				}
+				j++
+			}
+			if j >= len(data) {
+				return errJSONSyntax
+			}
+			if len(frames) > 0 && frames[len(frames)-1].wantName {
+				f := &frames[len(frames)-1]
+				f.wantName = false
+				name := data[i+1 : j]
+				if !plain {
+					var s string
+					if json.Unmarshal(data[i:j+1], &s) != nil {
+						return errJSONSyntax
+					}
+					name = []byte(s)
+				}
+				if jsonSeen(f, names, name) {
+					return errJSONDuplicate
+				}
+				names = append(names, name)
+			}
+			i = j
 		}
-		return m, nil
 	}
-	if d != '[' {
-		return nil, errJSONSyntax
-	}
-	arr := make([]any, 0, 4)
-	for dec.More() {
-		v, err := jsonReadValue(dec, depth+1)
-		if err != nil {
-			return nil, err
+	return nil
+}
+
+// jsonSeen reports whether name is among the names of object f, and
+// switches f to a set when it grows large.
+func jsonSeen(f *jsonFrame, names [][]byte, name []byte) bool {
+	if f.set != nil {
+		if f.set[string(name)] {
+			return true
 		}
-		arr = append(arr, v)
+		f.set[string(name)] = true
+		return false
 	}
-	tok, err = dec.Token()
-	if err != nil {
-		return nil, errJSONSyntax
+	own := names[f.start:]
+	for k := 0; k < len(own); k++ {
+		if bytes.Equal(own[k], name) {
+			return true
+		}
 	}
-	if d, ok := tok.(json.Delim); !ok || d != ']' {
-		return nil, errJSONSyntax
+	if len(own) >= 16 {
+		f.set = make(map[string]bool, 2*len(own))
+		for k := 0; k < len(own); k++ {
+			f.set[string(own[k])] = true
+		}
+		f.set[string(name)] = true
 	}
-	return arr, nil
+	return false
 }
 
 // Families of signature algorithms.

@@ -103,7 +103,8 @@ func newJWTVerifierTuned(ctx context.Context, cfg JWTConfig, client *http.Client
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, errors.New("jwt: jwks_url must be an absolute http or https URL")
 		}
-		remoteURL, redacted = cfg.JWKSURL, u.Redacted()
+		remoteURL = cfg.JWKSURL
+		redacted = u.Redacted()
 	case "jwks_file":
 		data, err := os.ReadFile(cfg.JWKSFile)
 		if err != nil {

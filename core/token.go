@@ -37,7 +37,7 @@ const tokenRealm = "aclgate"
 // TokenConfig configures the token endpoint (Caddy authz_token, Traefik
 // tokenEndpoint). Start from DefaultTokenConfig.
 type TokenConfig struct {
-	// Issuer is the "iss" claim; tokeninfo requires it. Empty: no "iss".
+	// Issuer is the "iss" claim, which tokeninfo checks. Empty: no "iss".
 	Issuer string
 	// Audience is the "aud" claim (an array); omitted when empty.
 	Audience []string
@@ -367,7 +367,8 @@ func (t *TokenIssuer) serveToken(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	} else {
-		id, secret = p["client_id"], p["client_secret"]
+		id = p["client_id"]
+		secret = p["client_secret"]
 	}
 	if grant != "client_credentials" {
 		tokenError(w, http.StatusBadRequest, "unsupported_grant_type", "only client_credentials is supported")
@@ -405,7 +406,7 @@ func tokenParams(r *http.Request) (map[string]string, string) {
 	}
 	ct = strings.ToLower(strings.TrimSpace(ct))
 	if ct != "application/x-www-form-urlencoded" && ct != "application/json" {
-		return nil, "the body must be application/x-www-form-urlencoded"
+		return nil, "the body must be application/x-www-form-urlencoded or application/json"
 	}
 	if r.Body == nil {
 		return nil, "the request has no body"

@@ -64,6 +64,7 @@ func benchCaller() (*core.Env, map[string]any) {
 	}
 }
 
+// BenchmarkCore evaluates benchExprs with core.
 func BenchmarkCore(b *testing.B) {
 	env, _ := benchCaller()
 	for _, c := range benchExprs {
@@ -81,6 +82,7 @@ func BenchmarkCore(b *testing.B) {
 	}
 }
 
+// BenchmarkExprLang evaluates the same rules with expr-lang/expr.
 func BenchmarkExprLang(b *testing.B) {
 	_, env := benchCaller()
 	for _, c := range benchExprs {

@@ -275,7 +275,9 @@ func (g *diffGen) gen(depth int) gexpr {
 	if depth <= 0 || g.r.Intn(5) == 0 {
 		return g.atom(depth)
 	}
-	switch g.r.Intn(10) {
+	switch g.r.Intn(12) {
+	case 10, 11:
+		return g.propCompare()
 	case 0:
 		x := g.gen(depth - 1)
 		return gexpr{"!" + g.paren(x, precUnary), "!truthy(" + x.el + ")", precUnary, shapeOther}
@@ -299,6 +301,39 @@ func (g *diffGen) gen(depth int) gexpr {
 		return g.inSet(depth)
 	}
 	return g.inValue(depth)
+}
+
+// propCompare compares a user property with a literal of a plausible kind,
+// so that equal values actually occur.
+func (g *diffGen) propCompare() gexpr {
+	p := userPaths[g.r.Intn(len(userPaths))]
+	var lit gexpr
+	switch {
+	case g.r.Intn(6) == 0:
+		lit = gexpr{"null", "nil", precPrimary, shapeOther}
+	case p.shape == shapeString:
+		s := g.pick(diffStrings)
+		if g.r.Intn(2) == 0 {
+			s = g.pick(diffGroupNames)
+		}
+		lit = gexpr{g.coreString(s), strconv.Quote(s), precPrimary, shapeString}
+	case p.core == "user.active":
+		b := g.r.Intn(2) == 0
+		lit = gexpr{strconv.FormatBool(b), strconv.FormatBool(b), precPrimary, shapeOther}
+	case p.shape == shapeArray:
+		lit = g.arrayLit(0)
+	default:
+		f := diffNumbers[g.r.Intn(len(diffNumbers))]
+		lit = gexpr{coreNumber(g.r, f), elNumber(f), precPrimary, shapeOther}
+	}
+	ops := []string{"==", "!=", "===", "!=="}
+	op := ops[g.r.Intn(len(ops))]
+	a, b := gexpr{p.core, p.el, precPrimary, p.shape}, lit
+	if g.r.Intn(2) == 0 {
+		a, b = b, a
+	}
+	return gexpr{a.core + g.ws() + op + g.ws() + b.core,
+		"(val(" + a.el + ") " + op[:2] + " val(" + b.el + "))", precCmp, shapeOther}
 }
 
 func (g *diffGen) logic(depth int, op string, prec int) gexpr {
@@ -527,6 +562,8 @@ const (
 	diffEnvsPerExpr = 4
 )
 
+// TestExprDifferential compares core and expr-lang on diffExpressions random
+// expressions, each on diffEnvsPerExpr random callers (fixed seed).
 func TestExprDifferential(t *testing.T) {
 	g := &diffGen{r: rand.New(rand.NewSource(20240917))}
 	envs := make([]diffEnv, 64)

@@ -1,0 +1,144 @@
+package traefikauthz
+
+import "github.com/aclgate/aclgate/core"
+
+// Config is the plugin's dynamic configuration, the option set of SPEC §9
+// with Traefik's camelCase key names. Traefik decodes it with mapstructure,
+// which matches keys case-insensitively, so the Go field names are the key
+// names (userinfoUrl → UserinfoURL) and no tags are needed.
+//
+// Only strings, bools, ints, string lists, nested structs, lists of structs
+// and pointers to structs are used: that is what Traefik's decoder fills
+// reliably from the file provider (every scalar a string), labels (lists as
+// "a,b") and Kubernetes CRDs (JSON types). Durations are strings such as
+// "30s" or "1m", parsed by New.
+type Config struct {
+	// Mode is "inline" (default) or "decision" (a drop-in for Mia's /auth
+	// endpoint behind forwardAuth).
+	Mode string
+	// Strict selects the strict column of the decision table (default true).
+	Strict bool
+
+	// UserinfoURL enables the userinfo identity source.
+	UserinfoURL string
+	// BackofficeUserinfoURL is called instead for backoffice requests.
+	BackofficeUserinfoURL string
+	// HeadersToProxy are copied to the userinfo call (default
+	// authorization, cookie).
+	HeadersToProxy []string
+	// AuthorizationHeadersToProxy: when set and the request carries none of
+	// them, no userinfo call is made.
+	AuthorizationHeadersToProxy []string
+	// UserIDKey is the userinfo field holding the user id (default sub).
+	UserIDKey string
+	// PermissionsKey is the field holding the permissions (none when empty).
+	PermissionsKey string
+	// UserPropertiesToProxy names the user fields sent upstream.
+	UserPropertiesToProxy []string
+	// UserinfoTimeout bounds the userinfo call (default "1m").
+	UserinfoTimeout string
+	// CacheTTL > 0 caches userinfo answers (default "0s": off).
+	CacheTTL string
+	// CacheSize bounds the cache (default 10000).
+	CacheSize int
+
+	// TrustUserHeaders reads the user from trusted headers (only behind a
+	// trusted edge).
+	TrustUserHeaders bool
+	// Header names (defaults miauserid, miausergroups, miauserproperties,
+	// client-type, isbackoffice).
+	UseridHeader         string
+	GroupsHeader         string
+	UserPropertiesHeader string
+	ClientTypeHeader     string
+	BackofficeHeader     string
+
+	// RulesFile is the path of a Mia auth.json (relative to Traefik's
+	// working directory).
+	RulesFile string
+	// RulesJSON is the same document inline.
+	RulesJSON string
+	// Rules are inline rules, added to those of the file and the JSON.
+	Rules []Rule
+
+	// JWT enables local JWT verification.
+	JWT *JWT
+	// TokenEndpoint serves the client-credentials token endpoint, the JWKS
+	// and tokeninfo in front of the authorization.
+	TokenEndpoint *TokenEndpoint
+}
+
+// Rule is one inline rule.
+type Rule struct {
+	// Method is GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ALL.
+	Method string
+	// Path is a rule key of the Mia format ("/users/:id", "/public/").
+	Path string
+	// Expression is the ACL expression.
+	Expression string
+	// Public lets anonymous callers through when Expression holds.
+	Public bool
+	// Backoffice puts the rule into backofficeAuthorization.
+	Backoffice bool
+}
+
+// JWT configures local JWT verification; exactly one key source among
+// JWKSURL, JWKSFile, PublicKeyFile and HMACSecret.
+type JWT struct {
+	JWKSURL       string
+	JWKSFile      string
+	PublicKeyFile string
+	HMACSecret    string
+	Issuer        string
+	Audience      []string
+	Algorithms    []string
+	// Leeway is the clock skew allowed (default "30s").
+	Leeway           string
+	UserIDClaim      string
+	GroupsClaim      string
+	PermissionsClaim string
+}
+
+// TokenEndpoint configures the client-credentials token endpoint.
+type TokenEndpoint struct {
+	Issuer   string
+	Audience []string
+	// TTL is the token lifetime (default "1h").
+	TTL           string
+	SigningKey    string
+	KeyID         string
+	TokenPath     string
+	JWKSPath      string
+	TokeninfoPath string
+	Clients       []TokenClient
+}
+
+// TokenClient is one registered client; exactly one of Secret and
+// SecretSHA256.
+type TokenClient struct {
+	ID           string
+	Secret       string
+	SecretSHA256 string
+	Scopes       []string
+	Permissions  []string
+	Groups       []string
+}
+
+// CreateConfig returns the defaults; Traefik decodes the dynamic
+// configuration over them.
+func CreateConfig() *Config {
+	return &Config{
+		Mode:                 core.ModeInline,
+		Strict:               true,
+		HeadersToProxy:       []string{"authorization", "cookie"},
+		UserIDKey:            core.DefaultUserIDKey,
+		UserinfoTimeout:      "1m",
+		CacheTTL:             "0s",
+		CacheSize:            core.DefaultCacheSize,
+		UseridHeader:         core.DefaultUseridHeader,
+		GroupsHeader:         core.DefaultGroupsHeader,
+		UserPropertiesHeader: core.DefaultUserPropertiesHeader,
+		ClientTypeHeader:     core.DefaultClientTypeHeader,
+		BackofficeHeader:     core.DefaultBackofficeHeader,
+	}
+}

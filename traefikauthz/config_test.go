@@ -1,0 +1,195 @@
+package traefikauthz
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+func TestCreateConfigDefaults(t *testing.T) {
+	c := CreateConfig()
+	if !c.Strict {
+		t.Error("strict must default to true")
+	}
+	if c.Mode != "inline" {
+		t.Errorf("mode = %q", c.Mode)
+	}
+	if strings.Join(c.HeadersToProxy, ",") != "authorization,cookie" {
+		t.Errorf("headersToProxy = %v", c.HeadersToProxy)
+	}
+	if c.UserIDKey != "sub" || c.UseridHeader != "miauserid" || c.GroupsHeader != "miausergroups" ||
+		c.UserPropertiesHeader != "miauserproperties" || c.ClientTypeHeader != "client-type" || c.BackofficeHeader != "isbackoffice" {
+		t.Errorf("header defaults: %+v", c)
+	}
+	if c.CacheSize != 10000 || c.UserinfoTimeout != "1m" || c.CacheTTL != "0s" {
+		t.Errorf("cache/timeouts: %d %q %q", c.CacheSize, c.UserinfoTimeout, c.CacheTTL)
+	}
+	// a fresh value each time: Traefik decodes over it per router
+	c.HeadersToProxy[0] = "x"
+	if CreateConfig().HeadersToProxy[0] != "authorization" {
+		t.Error("CreateConfig shares its default slice")
+	}
+}
+
+func TestNewDefaultConfig(t *testing.T) {
+	// No rules: every request is "route not found", but the config is valid.
+	h, err := New(context.Background(), okHandler(), CreateConfig(), "authz@file")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := serve(h, get("/"))
+	if rec.Code != 401 {
+		t.Errorf("status %d, want 401", rec.Code)
+	}
+}
+
+func TestNewNilConfig(t *testing.T) {
+	if _, err := New(context.Background(), okHandler(), nil, "authz@file"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(context.Background(), nil, CreateConfig(), "authz@file"); err == nil {
+		t.Fatal("nil next handler accepted")
+	}
+}
+
+type badCase struct {
+	name string
+	mod  func(c *Config)
+	want []string // substrings of the error
+}
+
+func TestNewErrors(t *testing.T) {
+	cases := []badCase{
+		{"mode", func(c *Config) { c.Mode = "proxy" }, []string{"mode", `"proxy"`}},
+		{"userinfoTimeout", func(c *Config) { c.UserinfoTimeout = "10" }, []string{"userinfoTimeout", `"10"`, "duration"}},
+		{"cacheTtl", func(c *Config) { c.CacheTTL = "soon" }, []string{"cacheTtl", `"soon"`}},
+		{"cacheTtl negative", func(c *Config) { c.UserinfoURL = "http://127.0.0.1:1/u"; c.CacheTTL = "-1s" }, []string{"cacheTtl", "negative"}},
+		{"cacheSize", func(c *Config) { c.UserinfoURL = "http://127.0.0.1:1/u"; c.CacheTTL = "1m"; c.CacheSize = 0 }, []string{"cacheSize"}},
+		{"two identity sources", func(c *Config) { c.UserinfoURL = "http://127.0.0.1:1/u"; c.TrustUserHeaders = true }, []string{"userinfoUrl", "trustUserHeaders", "jwt"}},
+		{"backoffice without userinfo", func(c *Config) { c.BackofficeUserinfoURL = "http://x/u" }, []string{"backofficeUserinfoUrl", "userinfoUrl"}},
+		{"bad userinfo url", func(c *Config) { c.UserinfoURL = "ftp://x" }, []string{"userinfoUrl"}},
+		{"bad header name", func(c *Config) { c.UseridHeader = "bad header" }, []string{"useridHeader", `"bad header"`}},
+		{"rulesJson syntax", func(c *Config) { c.RulesJSON = `{"/": ` }, []string{"rulesJson"}},
+		{"rulesJson unknown method", func(c *Config) {
+			c.RulesJSON = `{"/x": {"FETCH": {"authorization": {"expression": "true", "public": true}}}}`
+		}, []string{"rulesJson", `"/x"`, `"FETCH"`}},
+		{"rulesFile missing", func(c *Config) { c.RulesFile = "/nonexistent/auth.json" }, []string{"rulesFile"}},
+		{"rule method", func(c *Config) { c.Rules = []Rule{{Method: "get", Path: "/", Expression: "true"}} }, []string{"rules:", `"/"`, `"get"`}},
+		{"rule path", func(c *Config) { c.Rules = []Rule{{Method: "GET", Path: "x", Expression: "true"}} }, []string{"rules:", `"x"`}},
+		{"rule expression", func(c *Config) { c.Rules = []Rule{{Method: "GET", Path: "/", Expression: "groups.admin &&"}} }, []string{"rules:", "expression"}},
+		{"rule twice", func(c *Config) {
+			c.Rules = []Rule{{Method: "GET", Path: "/", Expression: "true"}, {Method: "GET", Path: "/", Expression: "false"}}
+		}, []string{"rules:", "twice"}},
+		{"jwt no key", func(c *Config) { c.JWT = &JWT{} }, []string{"jwt", "jwksUrl"}},
+		{"jwt two keys", func(c *Config) { c.JWT = &JWT{JWKSURL: "http://x/jwks", HMACSecret: strings.Repeat("k", 32)} }, []string{"jwt", "jwksUrl", "hmacSecret"}},
+		{"jwt short secret", func(c *Config) { c.JWT = &JWT{HMACSecret: "short"} }, []string{"jwt", "hmacSecret"}},
+		{"jwt leeway", func(c *Config) { c.JWT = &JWT{HMACSecret: strings.Repeat("k", 32), Leeway: "30"} }, []string{"jwt.leeway", `"30"`}},
+		{"jwt and userinfo", func(c *Config) {
+			c.UserinfoURL = "http://127.0.0.1:1/u"
+			c.JWT = &JWT{HMACSecret: strings.Repeat("k", 32)}
+		}, []string{"only one"}},
+		{"token no client", func(c *Config) { c.TokenEndpoint = &TokenEndpoint{} }, []string{"tokenEndpoint:", "client"}},
+		{"token ttl", func(c *Config) { c.TokenEndpoint = &TokenEndpoint{TTL: "forever"} }, []string{"tokenEndpoint.ttl", `"forever"`}},
+		{"token client secrets", func(c *Config) {
+			c.TokenEndpoint = &TokenEndpoint{Clients: []TokenClient{{ID: "svc", Secret: "a", SecretSHA256: strings.Repeat("0", 64)}}}
+		}, []string{"tokenEndpoint:", "secretSha256"}},
+		{"token signing key", func(c *Config) {
+			c.TokenEndpoint = &TokenEndpoint{SigningKey: "/nonexistent/key.pem", Clients: []TokenClient{{ID: "svc", Secret: "s3cr3t-s3cr3t"}}}
+		}, []string{"tokenEndpoint:", "signingKey", "/nonexistent/key.pem"}},
+	}
+	for i := 0; i < len(cases); i++ {
+		tc := cases[i]
+		t.Run(tc.name, func(t *testing.T) {
+			c := CreateConfig()
+			tc.mod(c)
+			h, err := New(context.Background(), okHandler(), c, "authz@file")
+			if err == nil {
+				t.Fatalf("accepted (%v)", h)
+			}
+			msg := err.Error()
+			if !strings.HasPrefix(msg, "authz@file: ") {
+				t.Errorf("error not prefixed with the middleware name: %s", msg)
+			}
+			for j := 0; j < len(tc.want); j++ {
+				if !strings.Contains(msg, tc.want[j]) {
+					t.Errorf("error %q lacks %q", msg, tc.want[j])
+				}
+			}
+			if strings.Contains(msg, "_url") || strings.Contains(msg, "_headers") || strings.Contains(msg, "rules_json") {
+				t.Errorf("error still names a Caddy option: %s", msg)
+			}
+		})
+	}
+}
+
+func TestNewSecretsNotInErrors(t *testing.T) {
+	c := CreateConfig()
+	c.JWT = &JWT{HMACSecret: "tiny-secret"}
+	_, err := New(context.Background(), okHandler(), c, "a")
+	if err == nil || strings.Contains(err.Error(), "tiny-secret") {
+		t.Fatalf("err = %v", err)
+	}
+	c = CreateConfig()
+	c.TokenEndpoint = &TokenEndpoint{Clients: []TokenClient{{ID: "svc", Secret: "the-secret", SecretSHA256: "abc"}}}
+	_, err = New(context.Background(), okHandler(), c, "a")
+	if err == nil || strings.Contains(err.Error(), "the-secret") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestDurations(t *testing.T) {
+	c := CreateConfig()
+	c.UserinfoURL = "http://127.0.0.1:1/u"
+	c.UserinfoTimeout = " 250ms "
+	c.CacheTTL = "0"
+	if _, err := New(context.Background(), okHandler(), c, "a"); err != nil {
+		t.Fatal(err)
+	}
+	c.UserinfoTimeout = ""
+	c.CacheTTL = ""
+	if _, err := New(context.Background(), okHandler(), c, "a"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestTraefikMessage(t *testing.T) {
+	cases := [][3]string{
+		{"rule: path \"/x\": bad", "rule: ", "rules: path \"/x\": bad"},
+		{"identity: configure only one of userinfo_url, trust_user_headers and jwt", "", "identity: configure only one of userinfoUrl, trustUserHeaders and jwt"},
+		{"backoffice_userinfo_url: needs userinfo_url", "", "backofficeUserinfoUrl: needs userinfoUrl"},
+		{"rules_file /etc/rules_file.json: path \"/cache_ttl\": x", "", "rulesFile /etc/rules_file.json: path \"/cache_ttl\": x"},
+		{"rule_x: user.cache_ttl and cache_ttl_x", "", "rule_x: user.cache_ttl and cache_ttl_x"},
+		{"token: client \"a\": set exactly one of secret and secret_sha256", "token: ", "tokenEndpoint: client \"a\": set exactly one of secret and secretSha256"},
+	}
+	for i := 0; i < len(cases); i++ {
+		old, repl := cases[i][1], ""
+		if old == "rule: " {
+			repl = "rules: "
+		} else if old == "token: " {
+			repl = "tokenEndpoint: "
+		}
+		if got := traefikMessage(cases[i][0], old, repl); got != cases[i][2] {
+			t.Errorf("traefikMessage(%q) = %q, want %q", cases[i][0], got, cases[i][2])
+		}
+	}
+	if camel("authorization_headers_to_proxy") != "authorizationHeadersToProxy" || camel("secret_sha256") != "secretSha256" {
+		t.Error("camel")
+	}
+}
+
+func TestContextCancelStopsBackgroundWork(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	c := CreateConfig()
+	c.JWT = &JWT{JWKSURL: "http://127.0.0.1:1/jwks"}
+	c.RulesJSON = `{"/": {"ALL": {"authorization": {"expression": "true", "public": true}}}}`
+	h, err := New(ctx, okHandler(), c, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	// still answers (anonymous, public route)
+	if rec := serve(h, get("/")); rec.Code != http.StatusOK {
+		t.Errorf("status %d", rec.Code)
+	}
+}
