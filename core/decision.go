@@ -165,6 +165,11 @@ func (a *Authorizer) complete(r *http.Request, d Decision, status int, reason, m
 	if r.URL.Path != d.Path || r.URL.RawPath != "" {
 		r.URL.Path = d.Path
 		r.URL.RawPath = ""
+		// Traefik's proxy builds the upstream URL from RequestURI, Caddy's
+		// from URL: keep both on the path that was authorized.
+		if r.RequestURI != "" {
+			r.RequestURI = r.URL.RequestURI()
+		}
 	}
 	if !d.User.Anonymous() {
 		setHeader(r.Header, a.upID, d.User.ID, old.id)

@@ -358,6 +358,12 @@ func TestCanonicalPathForwarded(t *testing.T) {
 	if r.URL.EscapedPath() != d.Path {
 		t.Errorf("forwarded %q, decided on %q", r.URL.EscapedPath(), d.Path)
 	}
+	// RequestURI follows, with the query string kept
+	r = reqSpec{"GET", "/users//x/./../7?q=/../a", reader}.build()
+	r.RequestURI = "/users//x/./../7?q=/../a"
+	if d := a.Authorize(r); !d.Continue || r.RequestURI != "/users/7?q=/../a" {
+		t.Errorf("RequestURI %q", r.RequestURI)
+	}
 }
 
 func TestConfigErrors(t *testing.T) {

@@ -65,7 +65,7 @@ func TestNewErrors(t *testing.T) {
 		{"userinfoTimeout", func(c *Config) { c.UserinfoTimeout = "10" }, []string{"userinfoTimeout", `"10"`, "duration"}},
 		{"cacheTtl", func(c *Config) { c.CacheTTL = "soon" }, []string{"cacheTtl", `"soon"`}},
 		{"cacheTtl negative", func(c *Config) { c.UserinfoURL = "http://127.0.0.1:1/u"; c.CacheTTL = "-1s" }, []string{"cacheTtl", "negative"}},
-		{"cacheSize", func(c *Config) { c.UserinfoURL = "http://127.0.0.1:1/u"; c.CacheTTL = "1m"; c.CacheSize = 0 }, []string{"cacheSize"}},
+		{"cacheSize", func(c *Config) { c.UserinfoURL = "http://127.0.0.1:1/u"; c.CacheTTL = "1m"; c.CacheSize = -5 }, []string{"cacheSize", "-5"}},
 		{"two identity sources", func(c *Config) { c.UserinfoURL = "http://127.0.0.1:1/u"; c.TrustUserHeaders = true }, []string{"userinfoUrl", "trustUserHeaders", "jwt"}},
 		{"backoffice without userinfo", func(c *Config) { c.BackofficeUserinfoURL = "http://x/u" }, []string{"backofficeUserinfoUrl", "userinfoUrl"}},
 		{"bad userinfo url", func(c *Config) { c.UserinfoURL = "ftp://x" }, []string{"userinfoUrl"}},
@@ -148,6 +148,12 @@ func TestDurations(t *testing.T) {
 	}
 	c.UserinfoTimeout = ""
 	c.CacheTTL = ""
+	if _, err := New(context.Background(), okHandler(), c, "a"); err != nil {
+		t.Fatal(err)
+	}
+	// cacheSize 0 means the default, as in the Caddy module
+	c.CacheTTL = "1m"
+	c.CacheSize = 0
 	if _, err := New(context.Background(), okHandler(), c, "a"); err != nil {
 		t.Fatal(err)
 	}

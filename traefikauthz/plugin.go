@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -81,11 +82,12 @@ func (h *handler) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
 }
 
 // warner returns the Warn hook: one line on stderr, which Traefik logs for
-// plugins at error level. core never passes credentials to it.
+// plugins at error level, with Traefik's option names. core never passes
+// credentials to it.
 func warner(name string) func(string) {
 	prefix := "aclgate " + name + ": warning: "
 	return func(msg string) {
-		os.Stderr.WriteString(prefix + msg + "\n")
+		os.Stderr.WriteString(prefix + traefikMessage(msg, "token: ", "tokenEndpoint: ") + "\n")
 	}
 }
 
@@ -112,7 +114,13 @@ func coreConfig(ctx context.Context, c *Config, warn func(string)) (core.Config,
 	if cfg.CacheTTL, err = duration("cacheTtl", c.CacheTTL, 0); err != nil {
 		return cfg, err
 	}
-	cfg.CacheSize = c.CacheSize
+	// as in the Caddy module: 0 means the default, negative is an error
+	if c.CacheSize < 0 {
+		return cfg, errors.New("cacheSize: must be positive, got " + strconv.Itoa(c.CacheSize))
+	}
+	if c.CacheSize > 0 {
+		cfg.CacheSize = c.CacheSize
+	}
 	cfg.TrustUserHeaders = c.TrustUserHeaders
 	cfg.UseridHeader = c.UseridHeader
 	cfg.GroupsHeader = c.GroupsHeader

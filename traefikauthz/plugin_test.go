@@ -408,3 +408,20 @@ func (s *lockedSeen) header(k string) string {
 	defer s.mu.Unlock()
 	return s.hdr.Get(k)
 }
+
+func TestRequestURIFollowsCanonicalPath(t *testing.T) {
+	c := CreateConfig()
+	c.RulesJSON = `{"/": {"ALL": {"authorization": {"expression": "true", "public": true}}}}`
+	next := &seen{}
+	h := mustNew(t, c, next)
+	r := get("/public//a/./b/../c?x=1&y=/../z")
+	serve(h, r)
+	if next.req.URL.Path != "/public/a/c" || next.req.RequestURI != "/public/a/c?x=1&y=/../z" {
+		t.Errorf("path %q, RequestURI %q", next.req.URL.Path, next.req.RequestURI)
+	}
+	r = get("/plain?q=1")
+	serve(h, r)
+	if next.req.RequestURI != "/plain?q=1" {
+		t.Errorf("RequestURI %q", next.req.RequestURI)
+	}
+}
