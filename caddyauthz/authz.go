@@ -63,8 +63,9 @@ func init() {
 // String and list values accept global placeholders such as
 // {env.USERINFO_URL}, expanded once when the configuration loads; a list
 // item may also hold several comma-separated values (a Mia-style
-// environment variable). rules_json accepts a placeholder only as its whole
-// value.
+// environment variable), and an option with a default keeps it when its
+// value expands to nothing. rules_json accepts a placeholder only as its
+// whole value.
 //
 // Note: apache/casbin-caddy-authz registers the same module ID and directive
 // name; the two plugins cannot be built into one Caddy binary.
@@ -231,9 +232,8 @@ func (a *Authz) Provision(ctx caddy.Context) error {
 		return err
 	}
 	cfg.Context = ctx
-	logger := a.logger
 	cfg.Hooks = core.Hooks{
-		Warn: func(msg string) { logger.Warn(msg) },
+		Warn: func(msg string) { a.logger.Warn(msg) },
 		UserinfoDone: func(d time.Duration, outcome string) {
 			authzMetrics.userinfoDuration.Observe(d.Seconds())
 			if outcome == "error" {
@@ -257,22 +257,25 @@ func (a *Authz) Provision(ctx caddy.Context) error {
 // global placeholders with repl.
 func (a *Authz) coreConfig(repl *caddy.Replacer) (core.Config, error) {
 	str := func(s string) string { return repl.ReplaceKnown(s, "") }
-	cfg := core.DefaultConfig()
-	if a.Mode != "" {
-		cfg.Mode = str(a.Mode)
+	// set overrides a default only with a non-empty value, so that an
+	// unset environment variable keeps the default
+	set := func(dst *string, v string) {
+		if s := str(v); s != "" {
+			*dst = s
+		}
 	}
+	cfg := core.DefaultConfig()
+	set(&cfg.Mode, a.Mode)
 	if a.Strict != nil {
 		cfg.Strict = *a.Strict
 	}
 	cfg.UserinfoURL = str(a.UserinfoURL)
 	cfg.BackofficeUserinfoURL = str(a.BackofficeUserinfoURL)
-	if a.HeadersToProxy != nil {
-		cfg.HeadersToProxy = expandList(repl, a.HeadersToProxy)
+	if l := expandList(repl, a.HeadersToProxy); len(l) > 0 {
+		cfg.HeadersToProxy = l
 	}
 	cfg.AuthorizationHeadersToProxy = expandList(repl, a.AuthorizationHeadersToProxy)
-	if a.UserIDKey != "" {
-		cfg.UserIDKey = str(a.UserIDKey)
-	}
+	set(&cfg.UserIDKey, a.UserIDKey)
 	cfg.PermissionsKey = str(a.PermissionsKey)
 	cfg.UserPropertiesToProxy = expandList(repl, a.UserPropertiesToProxy)
 	if a.UserinfoTimeout < 0 {
@@ -292,21 +295,11 @@ func (a *Authz) coreConfig(repl *caddy.Replacer) (core.Config, error) {
 		cfg.CacheSize = a.CacheSize
 	}
 	cfg.TrustUserHeaders = a.TrustUserHeaders
-	if a.UseridHeader != "" {
-		cfg.UseridHeader = str(a.UseridHeader)
-	}
-	if a.GroupsHeader != "" {
-		cfg.GroupsHeader = str(a.GroupsHeader)
-	}
-	if a.UserPropertiesHeader != "" {
-		cfg.UserPropertiesHeader = str(a.UserPropertiesHeader)
-	}
-	if a.ClientTypeHeader != "" {
-		cfg.ClientTypeHeader = str(a.ClientTypeHeader)
-	}
-	if a.BackofficeHeader != "" {
-		cfg.BackofficeHeader = str(a.BackofficeHeader)
-	}
+	set(&cfg.UseridHeader, a.UseridHeader)
+	set(&cfg.GroupsHeader, a.GroupsHeader)
+	set(&cfg.UserPropertiesHeader, a.UserPropertiesHeader)
+	set(&cfg.ClientTypeHeader, a.ClientTypeHeader)
+	set(&cfg.BackofficeHeader, a.BackofficeHeader)
 	cfg.RulesFile = str(a.RulesFile)
 	cfg.RulesJSON = a.RulesJSON
 	if isSinglePlaceholder(a.RulesJSON) {
@@ -336,15 +329,9 @@ func (a *Authz) coreConfig(repl *caddy.Replacer) (core.Config, error) {
 			}
 			j.Leeway = time.Duration(*a.JWT.Leeway)
 		}
-		if a.JWT.UserIDClaim != "" {
-			j.UserIDClaim = str(a.JWT.UserIDClaim)
-		}
-		if a.JWT.GroupsClaim != "" {
-			j.GroupsClaim = str(a.JWT.GroupsClaim)
-		}
-		if a.JWT.PermissionsClaim != "" {
-			j.PermissionsClaim = str(a.JWT.PermissionsClaim)
-		}
+		set(&j.UserIDClaim, a.JWT.UserIDClaim)
+		set(&j.GroupsClaim, a.JWT.GroupsClaim)
+		set(&j.PermissionsClaim, a.JWT.PermissionsClaim)
 		cfg.JWT = &j
 	}
 	return cfg, nil

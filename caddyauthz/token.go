@@ -104,15 +104,14 @@ func (t *Token) Provision(ctx caddy.Context) error {
 	}
 	cfg.SigningKey = str(t.SigningKey)
 	cfg.KeyID = str(t.KeyID)
-	if t.TokenPath != "" {
-		cfg.TokenPath = str(t.TokenPath)
+	set := func(dst *string, v string) {
+		if s := str(v); s != "" {
+			*dst = s
+		}
 	}
-	if t.JWKSPath != "" {
-		cfg.JWKSPath = str(t.JWKSPath)
-	}
-	if t.TokeninfoPath != "" {
-		cfg.TokeninfoPath = str(t.TokeninfoPath)
-	}
+	set(&cfg.TokenPath, t.TokenPath)
+	set(&cfg.JWKSPath, t.JWKSPath)
+	set(&cfg.TokeninfoPath, t.TokeninfoPath)
 	for _, c := range t.Clients {
 		cfg.Clients = append(cfg.Clients, core.TokenClient{
 			ID:           str(c.ID),

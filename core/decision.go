@@ -177,11 +177,7 @@ func (a *Authorizer) complete(r *http.Request, d Decision, status int, reason, m
 		setHeader(r.Header, a.upProps, propertiesJSON(d.User.Properties, a.propsToProxy), old.props)
 	}
 	if !a.strict {
-		if d.Allowed {
-			r.Header[canonAllowed] = valueOne
-		} else {
-			r.Header[canonAllowed] = valueZero
-		}
+		r.Header[canonAllowed] = allowedValue(d.Allowed)
 	}
 	return d
 }

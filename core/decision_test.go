@@ -397,3 +397,26 @@ func TestConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestHeaderValuesNotShared: a handler that edits a header value in place
+// (Caddy's request_header does) must not change another request's headers.
+func TestHeaderValuesNotShared(t *testing.T) {
+	for _, mode := range []string{ModeInline, ModeDecision} {
+		a := newTrustAuthorizer(t, false, mode)
+		get := func() []string {
+			r := reqSpec{"GET", "/", map[string]string{"Original-Request-Uri": "/", "Original-Request-Method": "GET"}}.build()
+			d := a.Authorize(r)
+			if mode == ModeInline {
+				return r.Header["Mia-Allowed"]
+			}
+			w := httptest.NewRecorder()
+			a.Respond(w, &d)
+			return w.Header()["Mia-Allowed"]
+		}
+		first := get()
+		first[0] = "edited"
+		if second := get(); len(second) != 1 || second[0] != "1" {
+			t.Errorf("%s: mia-allowed of a later request is %q", mode, second)
+		}
+	}
+}

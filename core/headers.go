@@ -20,10 +20,17 @@ var (
 	canonUserID     = textproto.CanonicalMIMEHeaderKey(HeaderUserID)
 	canonGroups     = textproto.CanonicalMIMEHeaderKey(HeaderGroups)
 	canonProperties = textproto.CanonicalMIMEHeaderKey(HeaderUserProperties)
-	// constant header values, shared so that setting them does not allocate
-	valueZero = []string{"0"}
-	valueOne  = []string{"1"}
 )
+
+// allowedValue returns a fresh mia-allowed value slice. It must not be
+// shared between requests: other handlers (Caddy's request_header, for
+// one) edit header values in place.
+func allowedValue(allowed bool) []string {
+	if allowed {
+		return []string{"1"}
+	}
+	return []string{"0"}
+}
 
 // normalizeHeaderName lower-cases name and turns every non-alphanumeric
 // byte into '-' (SPEC §5.1).

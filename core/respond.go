@@ -22,11 +22,7 @@ const (
 func (a *Authorizer) Respond(w http.ResponseWriter, d *Decision) {
 	h := w.Header()
 	if a.decision {
-		if d.Allowed {
-			h[canonAllowed] = valueOne
-		} else {
-			h[canonAllowed] = valueZero
-		}
+		h[canonAllowed] = allowedValue(d.Allowed)
 		if d.User.Anonymous() {
 			h[canonUserID] = []string{""}
 			h[canonGroups] = []string{""}
