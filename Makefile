@@ -27,7 +27,7 @@ vet:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.cache/*')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
-	@out=$$($(GO) list -deps ./core ./traefikauthz 2>/dev/null | grep '\.' | grep -v '^github.com/aclgate/aclgate/' || true); \
+	@out=$$($(GO) list -deps -f '{{if not .Standard}}{{.ImportPath}}{{end}}' ./core ./traefikauthz | grep -v '^github.com/aclgate/aclgate/' || true); \
 	  if [ -n "$$out" ]; then echo "core/traefikauthz must import only the standard library: $$out"; exit 1; fi
 
 unit:
