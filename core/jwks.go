@@ -452,7 +452,7 @@ type jwksFetcher struct {
 	state atomic.Value // *jwksState
 
 	mu       sync.Mutex
-	last     time.Time     // start of the last fetch
+	last     time.Time     // start of the last fetch caused by a request
 	inflight chan struct{} // closed when the running fetch ends
 }
 
@@ -495,9 +495,9 @@ func (f *jwksFetcher) initial() {
 	}
 }
 
-// begin joins the running fetch or starts one. Without force it starts
-// nothing (and returns nil) when the last fetch began less than interval
-// ago.
+// begin joins the running fetch or starts one. Without force (a fetch
+// caused by a request) it starts nothing, and returns nil, when the last
+// request-caused fetch began less than interval ago.
 func (f *jwksFetcher) begin(force bool, interval time.Duration) chan struct{} {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -507,11 +507,16 @@ func (f *jwksFetcher) begin(force bool, interval time.Duration) chan struct{} {
 	if f.ctx.Err() != nil {
 		return nil
 	}
-	now := time.Now()
-	if !force && !f.last.IsZero() && now.Sub(f.last) < interval {
-		return nil
+	if !force {
+		// only fetches caused by requests count against the request rate
+		// limit: a failed start-up fetch (the gateway serving the JWKS may
+		// not route yet) must not block the first requests
+		now := time.Now()
+		if !f.last.IsZero() && now.Sub(f.last) < interval {
+			return nil
+		}
+		f.last = now
 	}
-	f.last = now
 	ch := make(chan struct{})
 	f.inflight = ch
 	go f.run(ch)
