@@ -6,7 +6,6 @@ package integration
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -24,23 +23,7 @@ import (
 	"time"
 )
 
-// caddyLogs collects a Caddy process's output for failure reports.
-type caddyLogs struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *caddyLogs) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *caddyLogs) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
+type caddyLogs = logBuffer
 
 // caddyProc is one running Caddy.
 type caddyProc struct {

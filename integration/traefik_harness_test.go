@@ -6,7 +6,6 @@ package integration
 
 import (
 	"bufio"
-	"bytes"
 	"crypto/rand"
 	"crypto/sha1"
 	"encoding/base64"
@@ -22,7 +21,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -36,23 +34,7 @@ func traefikRoot() (string, error) {
 	return filepath.Abs("..")
 }
 
-// traefikLogs collects the process output.
-type traefikLogs struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *traefikLogs) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *traefikLogs) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
+type traefikLogs = logBuffer
 
 // traefikProc is one running Traefik.
 type traefikProc struct {
