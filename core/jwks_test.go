@@ -332,13 +332,23 @@ func TestJWKSUnknownKidRateLimit(t *testing.T) {
 	tune := jtFastTuning()
 	tune.kidInterval = 500 * time.Millisecond
 	v := jtURLVerifier(t, s.srv.URL, tune, nil)
+	jtEventually(t, "the start-up fetch", func() bool { return v.remote.load() != nil })
 	if _, err := v.verify(context.Background(), jtToken(t, "k1", k.rsa)); err != nil {
 		t.Fatal(err)
+	}
+	// The start-up fetch does not count against the unknown-kid limit: the
+	// first unknown kid refetches at once (and finds nothing here).
+	before := s.count()
+	if _, err := v.verify(context.Background(), jtToken(t, "k0", k.rsa)); err != errJWTNoKey {
+		t.Fatalf("k0: %v", err)
+	}
+	if s.count() != before+1 {
+		t.Fatalf("first unknown kid: %d fetches, want 1", s.count()-before)
 	}
 	base := s.count()
 	s.set(200, jtSingleJWKS(t, "k2", &k.rsa2.PublicKey), "")
 
-	// Within kidInterval of the last fetch an unknown kid fetches nothing.
+	// Within kidInterval of the last refetch an unknown kid fetches nothing.
 	if _, err := v.verify(context.Background(), jtToken(t, "k2", k.rsa2)); err != errJWTNoKey {
 		t.Fatalf("k2 inside the interval: %v", err)
 	}
