@@ -26,6 +26,7 @@ type Authorizer struct {
 	// canonical names of the upstream identity headers
 	upID, upGroups, upProps string
 	propsToProxy            []string
+	propsQuoted             []string // propsToProxy JSON-encoded
 	clientType, backoffice  string
 
 	cancel context.CancelFunc
@@ -73,6 +74,9 @@ func New(cfg Config) (*Authorizer, error) {
 	a.clientType = textproto.CanonicalMIMEHeaderKey(cfg.ClientTypeHeader)
 	a.backoffice = textproto.CanonicalMIMEHeaderKey(cfg.BackofficeHeader)
 	a.propsToProxy = trimList(cfg.UserPropertiesToProxy)
+	for i := 0; i < len(a.propsToProxy); i++ {
+		a.propsQuoted = append(a.propsQuoted, quote(a.propsToProxy[i]))
+	}
 	a.guard = newSpoofGuard([]string{
 		DefaultUseridHeader, DefaultGroupsHeader, DefaultUserPropertiesHeader,
 		HeaderAllowed, HeaderUserID, HeaderGroups, HeaderUserProperties,

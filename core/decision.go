@@ -3,7 +3,6 @@ package core
 import (
 	"net/http"
 	"strings"
-	"sync"
 )
 
 // Reasons of a Decision, stable strings for logs and metrics labels.
@@ -45,141 +44,221 @@ type Decision struct {
 // when Continue is false.
 func (a *Authorizer) Authorize(r *http.Request) Decision {
 	var d Decision
-	var tu User
-	var terr error
+	authorize(a, r, &d)
+	return d
+}
+
+// authorize is Authorize. The request path is written for yaegi (Traefik)
+// as much as for the compiler (CONTRIBUTING.md, "Performance under
+// yaegi"): plain functions rather than methods, no func values, few calls,
+// and small functions with the rare branches moved out, since yaegi
+// allocates every local and temporary of a function on each call, whether
+// its code runs or not.
+func authorize(a *Authorizer, r *http.Request, d *Decision) {
+	h := r.Header
 	var old headerSlices
+	bad := false
 	if a.trusted != nil {
-		old = headerSlices{r.Header[a.upID], r.Header[a.upGroups], r.Header[a.upProps]}
-		tu, terr = a.trusted.read(r.Header)
+		old = headerSlices{h[a.upID], h[a.upGroups], h[a.upProps]}
+		if old.id != nil || old.groups != nil || old.props != nil {
+			bad = !readTrusted(a.trusted, h, &old, &d.User)
+		}
 	}
-	if a.guard.strip(r.Header, a.exact) {
-		terr = errBadUserHeaders
+	if len(h) > 0 && stripSpoofed(a.guard, h, a.exact) {
+		bad = true
 	}
 
 	// what to decide on
-	var rawPath string
+	var p string
 	if a.decision {
-		rawPath, d.Method = decisionTarget(r.Header)
-		if rawPath == "" || d.Method == "" {
-			return a.finish(r, d, http.StatusBadRequest, ReasonBadRequest, msgMissingTarget)
+		if p = decisionRequest(h, d); p == "" {
+			return
 		}
 	} else {
 		d.Method = r.Method
-		rawPath = r.URL.EscapedPath()
+		p = r.URL.EscapedPath()
 	}
-	p, err := CanonicalPath(rawPath)
-	if err != nil {
-		return a.finish(r, d, http.StatusBadRequest, ReasonBadRequest, msgBadPath)
+	if len(p) == 0 || p[0] != '/' || !isCanonical(p) {
+		if p = canonicalOrReject(p, d); p == "" {
+			return
+		}
 	}
 	d.Path = p
-	if terr != nil {
-		return a.finish(r, d, http.StatusBadRequest, ReasonBadRequest, msgBadUserHeaders)
+	if bad {
+		reject(d, ReasonBadRequest, msgBadUserHeaders)
+		return
 	}
-	backoffice := isTrue(r.Header[a.backoffice])
+	backoffice := false
+	if v := h[a.backoffice]; len(v) > 0 {
+		backoffice = isTrue(v)
+	}
 
-	// who is calling
-	switch {
-	case a.trusted != nil:
-		d.User = tu
-	case a.ident != nil:
-		u, err := a.ident.identify(r, backoffice)
-		if err != nil {
-			return a.finish(r, d, http.StatusUnauthorized, ReasonInvalidToken, msgInvalidToken)
-		}
-		d.User = u
+	// who is calling (trust mode: read above)
+	if a.ident != nil && !identify(a, r, d, backoffice) {
+		return
 	}
 
 	// which rule, and does it hold
-	az := a.rules.lookup(p, d.Method, backoffice)
+	reason := ReasonAllowed
+	az := ruleLookup(a.rules, p, d.Method, backoffice)
 	if az == nil {
-		return a.complete(r, d, a.deny(http.StatusUnauthorized), ReasonRouteNotFound, msgRouteNotFound, old)
-	}
-	d.Route = az.route
-	anonymous := d.User.ID == ""
-	if !az.public && anonymous {
-		return a.complete(r, d, a.deny(http.StatusUnauthorized), ReasonUnauthenticated, msgUnauthenticated, old)
-	}
-	clientType := ""
-	if v := r.Header[a.clientType]; len(v) > 0 {
-		clientType = v[0]
-	}
-	if !eval(az.expr, &d.User, clientType, backoffice) {
-		if anonymous {
-			return a.complete(r, d, a.deny(http.StatusUnauthorized), ReasonUnauthenticated, msgUnauthenticated, old)
+		reason = ReasonRouteNotFound
+	} else {
+		d.Route = az.route
+		if !az.public && d.User.ID == "" {
+			reason = ReasonUnauthenticated
+		} else if !az.always {
+			reason = evalRule(a, az, d, h, backoffice)
 		}
-		return a.complete(r, d, a.deny(http.StatusForbidden), ReasonForbidden, msgForbidden, old)
 	}
-	d.Allowed = true
-	return a.complete(r, d, http.StatusOK, ReasonAllowed, "", old)
+	if reason == ReasonAllowed {
+		d.Allowed = true
+		d.Status = http.StatusOK
+		d.Reason = ReasonAllowed
+	} else if !denied(a, d, reason) {
+		return
+	}
+	if !a.decision {
+		d.Continue = true
+		if d.User.ID != "" || !a.strict || r.URL.Path != p || r.URL.RawPath != "" {
+			forward(a, r, d, &old)
+		}
+	}
 }
 
-// deny maps a denial to its status: itself when strict, 200 otherwise.
-func (a *Authorizer) deny(status int) int {
-	if a.strict {
-		return status
+// decisionRequest sets the method of a decision-mode request and returns
+// the escaped path it asks about; "" when missing, the outcome then set.
+func decisionRequest(h http.Header, d *Decision) string {
+	p, method := decisionTarget(h)
+	if p == "" || method == "" {
+		reject(d, ReasonBadRequest, msgMissingTarget)
+		return ""
 	}
-	return http.StatusOK
+	d.Method = method
+	return p
 }
 
-func (a *Authorizer) finish(r *http.Request, d Decision, status int, reason, msg string) Decision {
-	return a.complete(r, d, status, reason, msg, headerSlices{})
+// canonicalOrReject is CanonicalPath; "" when p is invalid, the outcome
+// then set.
+func canonicalOrReject(p string, d *Decision) string {
+	c, err := CanonicalPath(p)
+	if err != nil {
+		reject(d, ReasonBadRequest, msgBadPath)
+		return ""
+	}
+	return c
+}
+
+// evalRule runs the rule's expression for the caller of d. The usual
+// groups/permissions test needs no Env (evalRuleEnv builds one).
+func evalRule(a *Authorizer, az *authorization, d *Decision, h http.Header, backoffice bool) string {
+	if az.expr.code.op == opAny {
+		if exprAny(az.expr.code, &d.User) {
+			return ReasonAllowed
+		}
+		return ReasonForbidden
+	}
+	return evalRuleEnv(a, az, d, h, backoffice)
+}
+
+// evalRuleEnv runs any other expression with the request's Env.
+func evalRuleEnv(a *Authorizer, az *authorization, d *Decision, h http.Header, backoffice bool) string {
+	env := Env{User: &d.User, IsBackoffice: backoffice}
+	if v := h[a.clientType]; len(v) > 0 {
+		env.ClientType = v[0]
+	}
+	if exprTruth(az.expr.code, &env) {
+		return ReasonAllowed
+	}
+	return ReasonForbidden
+}
+
+// identify asks the identity source for the caller; on error it sets the
+// outcome and reports false.
+func identify(a *Authorizer, r *http.Request, d *Decision, backoffice bool) bool {
+	u, err := a.ident.identify(r, backoffice)
+	if err != nil {
+		reject(d, ReasonInvalidToken, msgInvalidToken)
+		return false
+	}
+	d.User = u
+	return true
+}
+
+// reject sets the outcome of a request that no rule decides on. The caller
+// is not reported, even when trusted headers named one.
+func reject(d *Decision, reason, msg string) {
+	d.Status = http.StatusBadRequest
+	if reason == ReasonInvalidToken {
+		d.Status = http.StatusUnauthorized
+	}
+	d.Reason = reason
+	d.message = msg
+	d.User = User{}
+}
+
+// denied sets the outcome of a denial: its status when strict, 200
+// otherwise (SPEC §4); it reports whether the request goes on (200). A
+// failed expression denies the anonymous caller as unauthenticated.
+func denied(a *Authorizer, d *Decision, reason string) bool {
+	status := http.StatusUnauthorized
+	msg := msgUnauthenticated
+	switch {
+	case reason == ReasonRouteNotFound:
+		msg = msgRouteNotFound
+	case reason == ReasonForbidden && d.User.ID == "":
+		reason = ReasonUnauthenticated
+	case reason == ReasonForbidden:
+		status = http.StatusForbidden
+		msg = msgForbidden
+	}
+	if !a.strict {
+		status = http.StatusOK
+	}
+	d.Status = status
+	d.Reason = reason
+	d.message = msg
+	return status == http.StatusOK
 }
 
 // headerSlices are the value slices of the trusted identity headers, reused
 // for the upstream headers to save allocations.
 type headerSlices struct{ id, groups, props []string }
 
-// envPool recycles expression environments: Eval is an indirect call, so an
-// Env on the stack would escape and cost an allocation per request.
-var envPool = sync.Pool{New: func() any { return new(evalScratch) }}
-
-type evalScratch struct {
-	env  Env
-	user User
-}
-
-// eval runs expr for user without allocating.
-func eval(expr *Expression, user *User, clientType string, backoffice bool) bool {
-	s := envPool.Get().(*evalScratch)
-	s.user = *user
-	s.env = Env{User: &s.user, ClientType: clientType, IsBackoffice: backoffice}
-	ok := expr.Eval(&s.env)
-	s.user = User{}
-	s.env = Env{}
-	envPool.Put(s)
-	return ok
-}
-
-// complete completes d and, inline, prepares the request for upstream.
-// old holds the backing arrays of the trusted headers, reused to avoid
-// allocations.
-func (a *Authorizer) complete(r *http.Request, d Decision, status int, reason, msg string, old headerSlices) Decision {
-	d.Status = status
-	d.Reason = reason
-	d.message = msg
-	if status != http.StatusOK || a.decision {
-		return d
-	}
-	d.Continue = true
-	// forward the canonical path (SPEC §6.1)
+// forward prepares an inline request that continues upstream: the
+// canonical path (SPEC §6.1), the identity headers (SPEC §5.2) and, when
+// not strict, mia-allowed. old holds the value slices of the trusted
+// headers, reused (append to [:0]) to avoid allocations.
+func forward(a *Authorizer, r *http.Request, d *Decision, old *headerSlices) {
 	if r.URL.Path != d.Path || r.URL.RawPath != "" {
-		r.URL.Path = d.Path
-		r.URL.RawPath = ""
-		// Traefik's proxy builds the upstream URL from RequestURI, Caddy's
-		// from URL: keep both on the path that was authorized.
-		if r.RequestURI != "" {
-			r.RequestURI = r.URL.RequestURI()
-		}
+		forwardPath(r, d.Path)
 	}
-	if !d.User.Anonymous() {
-		setHeader(r.Header, a.upID, d.User.ID, old.id)
-		setHeader(r.Header, a.upGroups, joinGroups(d.User.Groups), old.groups)
-		setHeader(r.Header, a.upProps, propertiesJSON(d.User.Properties, a.propsToProxy), old.props)
-	}
+	h := r.Header
 	if !a.strict {
-		r.Header[canonAllowed] = allowedValue(d.Allowed)
+		h[canonAllowed] = allowedValue(d.Allowed)
 	}
-	return d
+	u := &d.User
+	if u.ID == "" {
+		return
+	}
+	props := "{}"
+	if len(a.propsQuoted) > 0 && len(u.Properties) > 0 {
+		props = propertiesJSON(u.Properties, a.propsToProxy, a.propsQuoted)
+	}
+	h[a.upID] = append(old.id[:0], u.ID)
+	h[a.upGroups] = append(old.groups[:0], strings.Join(u.Groups, ","))
+	h[a.upProps] = append(old.props[:0], props)
+}
+
+// forwardPath puts the canonical path p on r.
+func forwardPath(r *http.Request, p string) {
+	r.URL.Path = p
+	r.URL.RawPath = ""
+	// Traefik's proxy builds the upstream URL from RequestURI, Caddy's
+	// from URL: keep both on the path that was authorized.
+	if r.RequestURI != "" {
+		r.RequestURI = r.URL.RequestURI()
+	}
 }
 
 // decisionTarget returns the escaped path (query removed) and method that a

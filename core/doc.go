@@ -13,7 +13,9 @@
 //     headers are derived from the decision table (§4, §5).
 //
 // All parsing (rules, expressions, keys, durations) happens in [New]; the
-// request path only runs compiled closures.
+// request path only walks precompiled rule tables and expression trees,
+// written to run fast under yaegi too (CONTRIBUTING.md, "Performance under
+// yaegi").
 //
 // The package imports only the standard library and stays within the Go
 // subset that yaegi v0.16.1 interprets, because Traefik loads it as source:

@@ -31,8 +31,8 @@ package core
 // JavaScript's result ("a" || "b" is true, not "a"). The anonymous caller has
 // no groups, no permissions and no properties.
 type Expression struct {
-	src string
-	fn  exprBoolFn
+	src  string
+	code *exprCode // a boolean node; nil for the zero Expression
 }
 
 // CompileExpression compiles src. Errors are *ExprError and carry the
@@ -44,11 +44,11 @@ func CompileExpression(src string) (*Expression, error) {
 	if perr != nil {
 		return nil, perr
 	}
-	c, cerr := compileExprNode(n)
+	code, cerr := compileExpr(n)
 	if cerr != nil {
 		return nil, cerr
 	}
-	return &Expression{src: src, fn: c.truth()}, nil
+	return &Expression{src: src, code: code}, nil
 }
 
 // exprAnonymousEnv is used when Eval is given a nil Env.
@@ -58,17 +58,23 @@ var exprAnonymousEnv = &Env{User: &User{}}
 // env, or one with a nil User, is treated as the anonymous caller; a nil or
 // zero Expression evaluates to false.
 func (e *Expression) Eval(env *Env) bool {
-	if e == nil || e.fn == nil {
+	if e == nil || e.code == nil {
 		return false
 	}
-	if env == nil {
-		env = exprAnonymousEnv
-	} else if env.User == nil {
-		cp := *env
-		cp.User = exprAnonymousEnv.User
-		env = &cp
+	if env == nil || env.User == nil {
+		return exprEvalAnonymous(e.code, env)
 	}
-	return e.fn(env)
+	return exprTruth(e.code, env)
+}
+
+// exprEvalAnonymous runs code for a nil env or one without a User.
+func exprEvalAnonymous(code *exprCode, env *Env) bool {
+	if env == nil {
+		return exprTruth(code, exprAnonymousEnv)
+	}
+	cp := *env
+	cp.User = exprAnonymousEnv.User
+	return exprTruth(code, &cp)
 }
 
 // String returns the source text.

@@ -43,23 +43,37 @@ func normalizeHeaderName(name string) string {
 }
 
 func normByte(c byte) byte {
-	switch {
-	case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+	// not a tagless switch with "case x, y:": yaegi tests only x there,
+	// which used to turn digits into '-' under Traefik
+	if 'a' <= c && c <= 'z' || '0' <= c && c <= '9' {
 		return c
-	case 'A' <= c && c <= 'Z':
+	}
+	if 'A' <= c && c <= 'Z' {
 		return c + ('a' - 'A')
 	}
 	return '-'
 }
 
 // normEqual reports whether normalizeHeaderName(name) == norm without
-// allocating.
+// allocating. norm must be normalized.
 func normEqual(name, norm string) bool {
 	if len(name) != len(norm) {
 		return false
 	}
+	// The usual spelling, case aside, in one native call under yaegi. With
+	// equal lengths and norm ASCII, EqualFold implies the byte loop's answer.
+	if strings.EqualFold(name, norm) {
+		return true
+	}
+	var c byte
 	for i := 0; i < len(name); i++ {
-		if normByte(name[i]) != norm[i] {
+		c = name[i] // normByte, inlined: a call per byte is slow under yaegi
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		} else if (c < 'a' || c > 'z') && (c < '0' || c > '9') {
+			c = '-'
+		}
+		if c != norm[i] {
 			return false
 		}
 	}
@@ -70,6 +84,9 @@ func normEqual(name, norm string) bool {
 type spoofGuard struct {
 	// norms are the normalized names to strip.
 	norms []string
+	// first[b] tells whether a name starting with byte b may normalize to
+	// one of norms: most headers are ruled out with one lookup.
+	first [256]bool
 }
 
 func newSpoofGuard(names []string) *spoofGuard {
@@ -82,72 +99,74 @@ func newSpoofGuard(names []string) *spoofGuard {
 			g.norms = append(g.norms, n)
 		}
 	}
+	for i := 0; i < len(g.norms); i++ {
+		for c := 0; c < 256; c++ {
+			if normByte(byte(c)) == g.norms[i][0] {
+				g.first[c] = true
+			}
+		}
+	}
 	return g
 }
 
-// strip deletes every header of h whose normalized name is guarded.
-// exact lists the canonical names that trust mode reads; strip reports
-// whether a guarded header of those was present under another spelling.
-func (g *spoofGuard) strip(h http.Header, exact []string) (alias bool) {
+// stripSpoofed deletes every header of h whose normalized name is guarded
+// by g. exact lists the canonical names that trust mode reads (all of them
+// guarded; authorize has deleted them already); it reports whether a
+// guarded header of those was present under another spelling. It runs on
+// every header of every request: the common case is one table lookup.
+func stripSpoofed(g *spoofGuard, h http.Header, exact []string) (alias bool) {
+	norms := g.norms
 	for name := range h {
-		for i := 0; i < len(g.norms); i++ {
-			if !normEqual(name, g.norms[i]) {
-				continue
-			}
-			if len(exact) > 0 && !contains(exact, name) {
-				for j := 0; j < len(exact); j++ {
-					if normEqual(exact[j], g.norms[i]) {
-						alias = true
-					}
+		if name == "" || !g.first[name[0]] {
+			continue
+		}
+		for i := 0; i < len(norms); i++ {
+			if len(name) == len(norms[i]) && normEqual(name, norms[i]) {
+				if len(exact) > 0 && !contains(exact, name) && isAliasOf(exact, norms[i]) {
+					alias = true
 				}
+				delete(h, name)
+				break
 			}
-			delete(h, name)
-			break
 		}
 	}
 	return alias
 }
 
-// setHeader sets h[key] = v, reusing old's backing array when possible.
-func setHeader(h http.Header, key, v string, old []string) {
-	if cap(old) > 0 {
-		old = old[:1]
-		old[0] = v
-		h[key] = old
-		return
+// isAliasOf reports whether one of the exact names normalizes to norm.
+func isAliasOf(exact []string, norm string) bool {
+	for j := 0; j < len(exact); j++ {
+		if normEqual(exact[j], norm) {
+			return true
+		}
 	}
-	h[key] = []string{v}
+	return false
 }
 
 // propertiesJSON encodes the fields of props named in names as a JSON object;
-// "{}" when none is present.
-func propertiesJSON(props map[string]any, names []string) string {
-	if len(props) == 0 || len(names) == 0 {
-		return "{}"
-	}
-	var b strings.Builder
-	b.WriteByte('{')
-	n := 0
+// "{}" when none is present (callers skip the call when props or names is
+// empty). quoted holds the names JSON-encoded. The string is built by
+// concatenation: under yaegi every strings.Builder method call costs a
+// reflective call.
+func propertiesJSON(props map[string]any, names, quoted []string) string {
+	out := "{"
+	var v any
+	var ok bool
+	var enc []byte
+	var err error
 	for i := 0; i < len(names); i++ {
-		v, ok := props[names[i]]
-		if !ok {
+		if v, ok = props[names[i]]; !ok {
 			continue
 		}
-		enc, err := json.Marshal(v)
-		if err != nil {
+		if enc, err = json.Marshal(v); err != nil {
 			continue
 		}
-		if n > 0 {
-			b.WriteByte(',')
+		if len(out) > 1 {
+			out += ","
 		}
-		k, _ := json.Marshal(names[i])
-		b.Write(k)
-		b.WriteByte(':')
-		b.Write(enc)
-		n++
+		out += quoted[i] + ":" + string(enc)
 	}
-	b.WriteByte('}')
-	return b.String()
+	return out + "}"
 }
 
 // joinGroups joins groups with ",", without allocating for zero or one group.

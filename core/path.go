@@ -1,6 +1,9 @@
 package core
 
-import "errors"
+import (
+	"errors"
+	"strings"
+)
 
 // errBadPath is returned by CanonicalPath for paths that SPEC §6.1 rejects.
 var errBadPath = errors.New("invalid request path")
@@ -22,6 +25,12 @@ func CanonicalPath(escaped string) (string, error) {
 	if isCanonical(escaped) {
 		return escaped, nil
 	}
+	return canonicalize(escaped)
+}
+
+// canonicalize is CanonicalPath for a path that needs changes (kept apart:
+// under yaegi a function pays for all its locals on every call).
+func canonicalize(escaped string) (string, error) {
 	buf := make([]byte, 0, len(escaped))
 	// segStart is the index in buf of the first byte of the current segment
 	// (just after its leading '/').
@@ -77,31 +86,30 @@ func CanonicalPath(escaped string) (string, error) {
 	return string(buf), nil
 }
 
-// isCanonical reports whether p needs no change: no escapes, no dot
-// segments, no empty segments (except a trailing slash), no bad bytes.
+// pathSpecialBytes are the bytes that make a path non-canonical wherever
+// they appear: escapes, control characters, DEL and backslash.
+const pathSpecialBytes = "%\\\x7f\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f" +
+	"\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f"
+
+// isCanonical reports whether p, which starts with "/", needs no change:
+// no escapes, no dot segments, no empty segments (except a trailing
+// slash), no bad bytes. It runs on every request, so it leaves the byte
+// loops to the standard library (native under yaegi): two calls for a
+// path without dots.
 func isCanonical(p string) bool {
-	segStart := 1
-	for i := 1; i <= len(p); i++ {
-		if i == len(p) || p[i] == '/' {
-			n := i - segStart
-			if n == 0 && i < len(p) {
-				return false // "//"
-			}
-			if n == 1 && p[segStart] == '.' {
-				return false
-			}
-			if n == 2 && p[segStart] == '.' && p[segStart+1] == '.' {
-				return false
-			}
-			segStart = i + 1
-			continue
-		}
-		c := p[i]
-		if c == '%' || c < 0x20 || c == 0x7f || c == '\\' {
-			return false
-		}
+	if strings.ContainsAny(p, pathSpecialBytes+".") {
+		return isCanonicalDots(p)
 	}
-	return true
+	return !strings.Contains(p, "//")
+}
+
+// isCanonicalDots is isCanonical for a path with a special byte or a dot.
+func isCanonicalDots(p string) bool {
+	if strings.ContainsAny(p, pathSpecialBytes) || strings.Contains(p, "//") {
+		return false
+	}
+	return !strings.Contains(p, "/./") && !strings.Contains(p, "/../") &&
+		!strings.HasSuffix(p, "/.") && !strings.HasSuffix(p, "/..")
 }
 
 func unhex(c byte) (byte, bool) {

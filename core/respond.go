@@ -20,38 +20,85 @@ const (
 // decision mode the mia-* headers (SPEC §5.3) and the status, inline a
 // denial. Non-200 answers carry a JSON body (SPEC §4).
 func (a *Authorizer) Respond(w http.ResponseWriter, d *Decision) {
-	h := w.Header()
 	if a.decision {
-		h[canonAllowed] = allowedValue(d.Allowed)
-		if d.User.Anonymous() {
-			h[canonUserID] = []string{""}
-			h[canonGroups] = []string{""}
-			h[canonProperties] = []string{""}
-		} else {
-			h[canonUserID] = []string{d.User.ID}
-			h[canonGroups] = []string{joinGroups(d.User.Groups)}
-			h[canonProperties] = []string{propertiesJSON(d.User.Properties, a.propsToProxy)}
-		}
+		decisionHeaders(a, w.Header(), d)
 	}
 	if d.Status == http.StatusOK {
 		w.WriteHeader(http.StatusOK)
 		return
 	}
 	if d.Reason == ReasonInvalidToken {
-		h.Set("Www-Authenticate", `Bearer error="invalid_token"`)
+		w.Header().Set("Www-Authenticate", `Bearer error="invalid_token"`)
 	}
 	WriteError(w, d.Status, d.message)
+}
+
+// decisionHeaders sets the mia-* answer headers of decision mode.
+func decisionHeaders(a *Authorizer, h http.Header, d *Decision) {
+	h[canonAllowed] = allowedValue(d.Allowed)
+	if d.User.Anonymous() {
+		h[canonUserID] = []string{""}
+		h[canonGroups] = []string{""}
+		h[canonProperties] = []string{""}
+		return
+	}
+	props := "{}"
+	if len(a.propsQuoted) > 0 && len(d.User.Properties) > 0 {
+		props = propertiesJSON(d.User.Properties, a.propsToProxy, a.propsQuoted)
+	}
+	h[canonUserID] = []string{d.User.ID}
+	h[canonGroups] = []string{joinGroups(d.User.Groups)}
+	h[canonProperties] = []string{props}
 }
 
 // WriteError writes the JSON error body of SPEC §4:
 // {"statusCode":403,"error":"Forbidden","message":"..."}.
 func WriteError(w http.ResponseWriter, status int, message string) {
+	e, ok := errorBodies[message]
+	if !ok || e.status != status {
+		e = newErrorBody(status, message)
+	}
+	h := w.Header()
+	h["Content-Type"] = []string{"application/json"}
+	h["X-Content-Type-Options"] = []string{"nosniff"}
+	h["Content-Length"] = []string{e.length}
+	w.WriteHeader(status)
+	w.Write(e.body)
+}
+
+// errorBody is a ready JSON error body and its Content-Length.
+type errorBody struct {
+	status int
+	length string
+	body   []byte // shared: writers must not modify it (io.Writer)
+}
+
+func newErrorBody(status int, message string) errorBody {
 	body := `{"statusCode":` + strconv.Itoa(status) + `,"error":` + quote(http.StatusText(status)) +
 		`,"message":` + quote(message) + "}"
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	w.Write([]byte(body))
+	return errorBody{status: status, length: strconv.Itoa(len(body)), body: []byte(body)}
+}
+
+// errorBodies are the bodies of the denials, built once: under yaegi
+// encoding one costs several reflective calls.
+var errorBodies = newErrorBodies()
+
+func newErrorBodies() map[string]errorBody {
+	m := map[string]errorBody{}
+	list := []struct {
+		status int
+		msg    string
+	}{
+		{http.StatusUnauthorized, msgRouteNotFound},
+		{http.StatusUnauthorized, msgUnauthenticated},
+		{http.StatusForbidden, msgForbidden},
+		{http.StatusUnauthorized, msgInvalidToken},
+		{http.StatusBadRequest, msgBadPath},
+		{http.StatusBadRequest, msgBadUserHeaders},
+		{http.StatusBadRequest, msgMissingTarget},
+	}
+	for i := 0; i < len(list); i++ {
+		m[list[i].msg] = newErrorBody(list[i].status, list[i].msg)
+	}
+	return m
 }

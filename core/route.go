@@ -17,7 +17,13 @@ type route struct {
 	pattern string // key with parameter names erased, for duplicate detection
 	segs    []segment
 	prefix  bool // key ends with "/": matches itself and everything below
-	blocks  [numMethods]*methodBlock
+	// literal: no parameter; lit is then the key without its trailing
+	// "/" ("" for "/"), and the route matches lit and, for a prefix key,
+	// litSlash (lit + "/") and below (see ruleLookup).
+	literal  bool
+	lit      string
+	litSlash string
+	blocks   [numMethods]*methodBlock
 	// table[method][backoffice] is the authorization that applies, resolved
 	// at load time (SPEC §3.3, §3.4); nil means "try the next key".
 	table [methodAll][2]*authorization
@@ -56,6 +62,16 @@ func parseRouteKey(key string) (*route, error) {
 			}
 		}
 	}
+	rt.literal = true
+	for i := 0; i < len(rt.segs); i++ {
+		if rt.segs[i].param {
+			rt.literal = false
+		}
+	}
+	if rt.literal {
+		rt.lit = pattern.String()
+		rt.litSlash = rt.lit + "/"
+	}
 	if rt.prefix {
 		pattern.WriteByte('/')
 	}
@@ -67,7 +83,10 @@ func parseRouteKey(key string) (*route, error) {
 }
 
 // match reports whether the canonical path p is covered by the key (SPEC §3.2).
-func (rt *route) match(p string) bool {
+func (rt *route) match(p string) bool { return routeMatch(rt, p) }
+
+// routeMatch is match as a plain function (cheaper under yaegi).
+func routeMatch(rt *route, p string) bool {
 	rest := p[1:]
 	done := false
 	for i := 0; i < len(rt.segs); i++ {

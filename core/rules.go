@@ -52,6 +52,8 @@ func methodIndex(m string) int {
 type authorization struct {
 	expr   *Expression
 	public bool
+	// always: the expression is the constant true (no need to run it)
+	always bool
 	// route names the rule in logs: "GET /users/:id".
 	route string
 }
@@ -65,6 +67,22 @@ type methodBlock struct {
 // ruleSet is the list of route keys of one configuration, most specific first.
 type ruleSet struct {
 	routes []*route
+	// Per method and backoffice flag (index 2*method+backoffice), what
+	// ruleLookup searches: exact maps the keys without parameters nor
+	// trailing "/" to their authorization, and scan lists the other routes
+	// that have one, most specific first. A key of exact that equals the
+	// path is the most specific match there is, so the map answers most
+	// requests without a scan (a long scan is costly under yaegi).
+	exact  [2 * methodAll]map[string]*authorization
+	scan   [2 * methodAll][]*route
+	scanAz [2 * methodAll][]*authorization // scan[k][i]'s authorization
+}
+
+// methodSlots maps a request method to its index in ruleSet.exact and
+// ruleSet.scan, before adding the backoffice flag.
+var methodSlots = map[string]int{
+	"GET": 2 * methodGET, "POST": 2 * methodPOST, "PUT": 2 * methodPUT, "PATCH": 2 * methodPATCH,
+	"DELETE": 2 * methodDELETE, "HEAD": 2 * methodHEAD, "OPTIONS": 2 * methodOPTIONS,
 }
 
 // loadRules builds the rule set from the file, the inline JSON and the inline
@@ -137,7 +155,8 @@ func (b *ruleBuilder) add(src, path, method, field, expression string, public bo
 	if err != nil {
 		return ruleErr(src, path, method, field+".expression", err.Error())
 	}
-	az := &authorization{expr: expr, public: public, route: method + " " + path}
+	az := &authorization{expr: expr, public: public, route: method + " " + path,
+		always: expr.code.op == opConst && expr.code.b}
 	blk := rt.blocks[mi]
 	if blk == nil {
 		blk = &methodBlock{}
@@ -346,28 +365,58 @@ func (b *ruleBuilder) build() *ruleSet {
 			routes[j], routes[j-1] = routes[j-1], routes[j]
 		}
 	}
+	s := &ruleSet{routes: routes}
 	for i := 0; i < len(routes); i++ {
-		routes[i].resolve()
+		rt := routes[i]
+		rt.resolve()
+		for k := 0; k < 2*methodAll; k++ {
+			az := rt.table[k/2][k%2]
+			if az == nil {
+				continue
+			}
+			if rt.literal && !rt.prefix {
+				if s.exact[k] == nil {
+					s.exact[k] = map[string]*authorization{}
+				}
+				s.exact[k][rt.lit] = az
+			} else {
+				s.scan[k] = append(s.scan[k], rt)
+				s.scanAz[k] = append(s.scanAz[k], az)
+			}
+		}
 	}
-	return &ruleSet{routes: routes}
+	return s
 }
 
 // lookup returns the authorization for a canonical path, method and
 // backoffice flag, or nil when no rule covers the request (SPEC §3.2–§3.4).
 func (s *ruleSet) lookup(path, method string, backoffice bool) *authorization {
-	mi := methodIndex(method)
-	if mi < 0 || mi == methodAll {
+	return ruleLookup(s, path, method, backoffice)
+}
+
+// ruleLookup is lookup as a plain function (cheaper under yaegi).
+func ruleLookup(s *ruleSet, path, method string, backoffice bool) *authorization {
+	k, ok := methodSlots[method]
+	if !ok {
 		return nil
 	}
-	bo := 0
 	if backoffice {
-		bo = 1
+		k++
 	}
-	for i := 0; i < len(s.routes); i++ {
-		rt := s.routes[i]
-		az := rt.table[mi][bo]
-		if az != nil && rt.match(path) {
-			return az
+	if az := s.exact[k][path]; az != nil {
+		return az
+	}
+	scan := s.scan[k]
+	var rt *route
+	for i := 0; i < len(scan); i++ {
+		rt = scan[i]
+		// prefix keys without parameters: one comparison
+		if rt.literal {
+			if path == rt.lit || strings.HasPrefix(path, rt.litSlash) {
+				return s.scanAz[k][i]
+			}
+		} else if routeMatch(rt, path) {
+			return s.scanAz[k][i]
 		}
 	}
 	return nil

@@ -1,8 +1,8 @@
 package core
 
 import (
-	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 )
@@ -14,62 +14,66 @@ type trustedSource struct {
 	permissionsKey             string
 }
 
-// read parses the trusted headers of h. It must run before the spoof guard
-// strips them. Repeated headers are ambiguous and rejected.
-func (s *trustedSource) read(h http.Header) (User, error) {
-	var u User
-	ids := h[s.idKey]
-	if len(ids) > 1 || len(h[s.groupsKey]) > 1 || len(h[s.propsKey]) > 1 {
-		return u, errBadUserHeaders
+// readTrusted parses the trusted headers, whose values v holds, into u,
+// which must be the zero User, and deletes them from h (the spoof guard
+// then looks only for aliases). Repeated headers are ambiguous and
+// rejected: readTrusted then reports false and leaves u zero.
+func readTrusted(s *trustedSource, h http.Header, v *headerSlices, u *User) bool {
+	delete(h, s.idKey)
+	delete(h, s.groupsKey)
+	delete(h, s.propsKey)
+	if len(v.id) > 1 || len(v.groups) > 1 || len(v.props) > 1 {
+		return false
 	}
-	if len(ids) == 0 || strings.TrimSpace(ids[0]) == "" {
-		return u, nil
+	if len(v.id) == 0 {
+		return true
 	}
-	u.ID = strings.TrimSpace(ids[0])
-	if g := h[s.groupsKey]; len(g) == 1 {
-		u.Groups = splitGroups(g[0])
+	id := strings.TrimSpace(v.id[0])
+	if id == "" {
+		return true
 	}
-	if p := h[s.propsKey]; len(p) == 1 && strings.TrimSpace(p[0]) != "" {
-		props, err := decodeObject([]byte(p[0]))
-		if err != nil {
-			return User{}, errBadUserHeaders
+	if len(v.groups) == 1 && v.groups[0] != "" {
+		// splitGroups, inlined: a comma-separated list, items trimmed,
+		// empty ones dropped (in place)
+		parts := strings.Split(v.groups[0], ",")
+		u.Groups = parts[:0]
+		var g string
+		for i := 0; i < len(parts); i++ {
+			if g = strings.TrimSpace(parts[i]); g != "" {
+				u.Groups = append(u.Groups, g)
+			}
 		}
-		u.Properties = props
-		if s.permissionsKey != "" {
-			u.Permissions = stringList(props[s.permissionsKey])
+	}
+	if len(v.props) == 1 {
+		p := v.props[0]
+		if p == "{}" {
+			// what the upstream headers carry for a user without properties
+			u.Properties = map[string]any{}
+		} else if p != "" && (p[0] == '{' || strings.TrimSpace(p) != "") {
+			// decodeObject, inlined (into a local: &u.Properties would make
+			// the caller's Decision escape)
+			var m map[string]any
+			dec := json.NewDecoder(strings.NewReader(p))
+			dec.UseNumber()
+			if dec.Decode(&m) != nil || m == nil || dec.More() {
+				u.Groups = nil
+				return false
+			}
+			u.Properties = m
+			if s.permissionsKey != "" {
+				if x := m[s.permissionsKey]; x != nil {
+					u.Permissions = stringList(x)
+				}
+			}
 		}
 	}
-	return u, nil
-}
-
-// splitGroups splits a comma-separated list, trimming items and dropping
-// empty ones.
-func splitGroups(v string) []string {
-	if v == "" {
-		return nil
-	}
-	n := strings.Count(v, ",") + 1
-	out := make([]string, 0, n)
-	for {
-		i := strings.IndexByte(v, ',')
-		item := v
-		if i >= 0 {
-			item = v[:i]
-		}
-		item = strings.TrimSpace(item)
-		if item != "" {
-			out = append(out, item)
-		}
-		if i < 0 {
-			return out
-		}
-		v = v[i+1:]
-	}
+	u.ID = id
+	return true
 }
 
 // decodeObject decodes a JSON object, keeping numbers as json.Number.
-func decodeObject(data []byte) (map[string]any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
+func decodeObject(data io.Reader) (map[string]any, error) {
+	dec := json.NewDecoder(data)
 	dec.UseNumber()
 	var m map[string]any
 	if err := dec.Decode(&m); err != nil {

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -191,7 +192,7 @@ func (s *userinfoSource) call(r *http.Request, url string) (u User, cacheable bo
 	if len(strings.TrimSpace(string(body))) == 0 {
 		return User{}, false
 	}
-	props, err := decodeObject(body)
+	props, err := decodeObject(bytes.NewReader(body))
 	if err != nil {
 		outcome = "error"
 		s.warn("userinfo answer is not a JSON object")
