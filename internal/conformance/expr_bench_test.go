@@ -8,7 +8,7 @@ import (
 	"github.com/expr-lang/expr/vm"
 )
 
-// Comparative benchmark: core's compiled closures against expr-lang's VM on
+// Comparative benchmark: core's compiled opcode tree against expr-lang's VM on
 // the same rules and the same caller.
 //
 //	go test -run='^$' -bench='Core|ExprLang' -benchmem ./internal/conformance
