@@ -359,84 +359,18 @@ func jwtHas(list []string, s string) bool {
 // user maps verified claims to a User (SPEC §2.2). A token without a usable
 // id (missing, empty, not a string or number) is anonymous, as in §2.1.
 func (v *jwtVerifier) user(claims map[string]any) User {
-	id := jwtClaimID(claims[v.idClaim])
+	id := idString(claims[v.idClaim])
 	if id == "" {
 		return User{}
 	}
 	u := User{ID: id, Properties: claims}
 	if v.groupsClaim != "" {
-		u.Groups = jwtClaimList(claims[v.groupsClaim])
+		u.Groups = stringList(claims[v.groupsClaim])
 	}
 	if v.permsClaim != "" {
-		u.Permissions = jwtClaimList(claims[v.permsClaim])
+		u.Permissions = stringList(claims[v.permsClaim])
 	}
 	return u
-}
-
-// jwtClaimID reads an id claim: a string, or a number written in decimal
-// (as JavaScript would print it: 1e3 → "1000", 1.5 → "1.5").
-func jwtClaimID(x any) string {
-	if s, ok := x.(string); ok {
-		return s
-	}
-	n, ok := x.(json.Number)
-	if !ok {
-		return ""
-	}
-	s := string(n)
-	plain := true
-	for i := 0; i < len(s); i++ {
-		if !(s[i] >= '0' && s[i] <= '9' || i == 0 && s[i] == '-') {
-			plain = false
-			break
-		}
-	}
-	if plain {
-		return s
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.Abs(f) >= 1e21 {
-		return s
-	}
-	return strconv.FormatFloat(f, 'f', -1, 64)
-}
-
-// jwtClaimList reads groups or permissions: an array (its string items) or
-// a space-separated string such as an OAuth scope.
-func jwtClaimList(x any) []string {
-	if s, ok := x.(string); ok {
-		return jwtSplitSpaces(s)
-	}
-	list, ok := x.([]any)
-	if !ok {
-		return nil
-	}
-	out := make([]string, 0, len(list))
-	for i := 0; i < len(list); i++ {
-		if s, ok := list[i].(string); ok {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// jwtSplitSpaces splits on spaces, dropping empty items.
-func jwtSplitSpaces(s string) []string {
-	var out []string
-	start := -1
-	for i := 0; i <= len(s); i++ {
-		if i == len(s) || s[i] == ' ' {
-			if start >= 0 {
-				out = append(out, s[start:i])
-				start = -1
-			}
-			continue
-		}
-		if start < 0 {
-			start = i
-		}
-	}
-	return out
 }
 
 // jwtBearer extracts the bearer token of a request. present is false when

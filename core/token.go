@@ -505,7 +505,7 @@ func (t *TokenIssuer) authenticate(id, secret string) *tokenClient {
 // grant returns the scopes to grant: the requested ones (each must be the
 // client's), or all the client's when none is requested.
 func (c *tokenClient) grant(requested string) ([]string, bool) {
-	req := jwtSplitSpaces(requested)
+	req := splitSpaces(requested)
 	if len(req) == 0 {
 		return c.scopes, true
 	}

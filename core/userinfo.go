@@ -216,21 +216,6 @@ func (s *userinfoSource) warn(msg string) {
 	}
 }
 
-// stringArray returns the strings of a JSON array; anything else is empty.
-func stringArray(v any) []string {
-	arr, ok := v.([]any)
-	if !ok {
-		return nil
-	}
-	out := make([]string, 0, len(arr))
-	for i := 0; i < len(arr); i++ {
-		if s, ok := arr[i].(string); ok {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 // redactURLError describes a transport error without the URL's query or
 // user info, which may hold credentials.
 func redactURLError(err error, url string) string {
