@@ -83,11 +83,8 @@ func (a *Authz) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	seen := map[string]bool{}
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
 		name := d.Val()
-		if !repeatable[name] {
-			if seen[name] {
-				return d.Errf("%s already specified", name)
-			}
-			seen[name] = true
+		if err := once(d, seen, "", name); err != nil {
+			return err
 		}
 		var err error
 		switch name {
@@ -158,6 +155,19 @@ func (a *Authz) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	return nil
 }
 
+// once rejects a second use of a subdirective that may be given only once;
+// seen holds the names used so far in the current block.
+func once(d *caddyfile.Dispenser, seen map[string]bool, prefix, name string) error {
+	if repeatable[name] {
+		return nil
+	}
+	if seen[name] {
+		return d.Errf("%s%s already specified", prefix, name)
+	}
+	seen[name] = true
+	return nil
+}
+
 // repeatable are the subdirectives that may be given more than once.
 var repeatable = map[string]bool{
 	"rule":                           true,
@@ -210,11 +220,8 @@ func (j *JWT) unmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	seen := map[string]bool{}
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
 		name := d.Val()
-		if !repeatable[name] {
-			if seen[name] {
-				return d.Errf("jwt: %s already specified", name)
-			}
-			seen[name] = true
+		if err := once(d, seen, "jwt: ", name); err != nil {
+			return err
 		}
 		var err error
 		switch name {

@@ -189,11 +189,8 @@ func (t *Token) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 	clients := map[string]bool{}
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
 		name := d.Val()
-		if !repeatable[name] {
-			if seen[name] {
-				return d.Errf("%s already specified", name)
-			}
-			seen[name] = true
+		if err := once(d, seen, "", name); err != nil {
+			return err
 		}
 		var err error
 		switch name {
@@ -247,11 +244,8 @@ func parseTokenClient(d *caddyfile.Dispenser) (TokenClient, error) {
 	seen := map[string]bool{}
 	for nesting := d.Nesting(); d.NextBlock(nesting); {
 		name := d.Val()
-		if !repeatable[name] {
-			if seen[name] {
-				return c, d.Errf("client %q: %s already specified", c.ID, name)
-			}
-			seen[name] = true
+		if err := once(d, seen, fmt.Sprintf("client %q: ", c.ID), name); err != nil {
+			return c, err
 		}
 		var err error
 		switch name {
