@@ -183,7 +183,7 @@ type Rule struct {
 	Backoffice bool `json:"backoffice,omitempty"`
 }
 
-// JWT configures local verification of bearer JWTs (SPEC §2.2). Exactly
+// JWT configures local verification of bearer JWTs. Exactly
 // one key source: jwks_url, jwks_file, public_key_file or hmac_secret.
 type JWT struct {
 	// JWKSURL is fetched lazily, cached and refetched on an unknown kid

@@ -1,6 +1,6 @@
 // Package caddyauthz is the Caddy adapter of aclgate: Mia-Platform-compatible
 // authorization (the rules of Mia's auth.json, the userinfo, JWT and
-// trusted-header identity sources, the decision of SPEC §4) inside Caddy,
+// trusted-header identity sources, the allow/deny decision) inside Caddy,
 // with no separate authorization service on the request path.
 //
 // It registers two HTTP handler modules and their Caddyfile directives:

@@ -11,7 +11,7 @@ import (
 	"github.com/caddyserver/caddy/v2/caddyconfig/httpcaddyfile"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 
-	"github.com/aclgate/aclgate/core"
+	"github.com/aclgate/aclgate/core/token"
 )
 
 func init() {
@@ -57,7 +57,7 @@ type Token struct {
 	// Clients are the registered clients; at least one.
 	Clients []TokenClient `json:"client,omitempty"`
 
-	issuer *core.TokenIssuer
+	issuer *token.Issuer
 }
 
 // TokenClient is one registered client of authz_token, the Caddyfile's
@@ -93,7 +93,7 @@ func (t *Token) Provision(ctx caddy.Context) error {
 	logger := ctx.Logger()
 	repl := caddy.NewReplacer()
 	str := func(s string) string { return repl.ReplaceKnown(s, "") }
-	cfg := core.DefaultTokenConfig()
+	cfg := token.DefaultConfig()
 	cfg.Issuer = str(t.Issuer)
 	cfg.Audience = expandList(repl, t.Audience)
 	if t.TTL < 0 {
@@ -113,7 +113,7 @@ func (t *Token) Provision(ctx caddy.Context) error {
 	set(&cfg.JWKSPath, t.JWKSPath)
 	set(&cfg.TokeninfoPath, t.TokeninfoPath)
 	for _, c := range t.Clients {
-		cfg.Clients = append(cfg.Clients, core.TokenClient{
+		cfg.Clients = append(cfg.Clients, token.Client{
 			ID:           str(c.ID),
 			Secret:       str(c.Secret),
 			SecretSHA256: str(c.SecretSHA256),
@@ -123,7 +123,7 @@ func (t *Token) Provision(ctx caddy.Context) error {
 		})
 	}
 	cfg.Warn = func(msg string) { logger.Warn(msg) }
-	issuer, err := core.NewTokenIssuer(cfg)
+	issuer, err := token.NewIssuer(cfg)
 	if err != nil {
 		return err
 	}

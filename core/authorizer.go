@@ -7,15 +7,18 @@ import (
 	"net/textproto"
 	"strings"
 	"time"
+
+	"github.com/aclgate/aclgate/core/rules"
 )
 
-// Authorizer makes the decision of SPEC §4 for requests. Build one with
+// Authorizer decides on requests: allowed, or denied with 400, 401 or 403
+// (non-strict mode lets a rule denial through with mia-allowed 0). Build one with
 // [New]; it is safe for concurrent use. Call Close when the configuration
 // is retired.
 type Authorizer struct {
 	decision bool
 	strict   bool
-	rules    *ruleSet
+	rules    *rules.Set
 
 	ident   identitySource // nil: everyone is anonymous
 	trusted *trustedSource // non-nil in trust mode
@@ -130,13 +133,18 @@ func New(cfg Config) (*Authorizer, error) {
 		a.trusted = &trustedSource{idKey: a.upID, groupsKey: a.upGroups, propsKey: a.upProps, permissionsKey: cfg.PermissionsKey}
 		a.exact = []string{a.upID, a.upGroups, a.upProps}
 	case cfg.JWT != nil:
-		a.ident, err = newJWTSource(ctx, cfg.JWT, client, cfg.Hooks.Warn, a)
+		var src *jwtSource
+		src, err = newJWTSource(ctx, cfg.JWT, client, cfg.Hooks.Warn)
+		if err == nil {
+			a.ident = src
+			a.closers = append(a.closers, func() { src.v.Close() })
+		}
 	}
 	if err != nil {
 		cancel()
 		return nil, err
 	}
-	a.rules, err = loadRules(&cfg)
+	a.rules, err = rules.Load(rulesSource(&cfg))
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -192,4 +200,14 @@ func trimList(in []string) []string {
 		}
 	}
 	return out
+}
+
+// rulesSource is where the rules of cfg come from.
+func rulesSource(cfg *Config) rules.Source {
+	src := rules.Source{File: cfg.RulesFile, JSON: cfg.RulesJSON}
+	for i := 0; i < len(cfg.Rules); i++ {
+		r := cfg.Rules[i]
+		src.Rules = append(src.Rules, rules.Rule{Method: r.Method, Path: r.Path, Expression: r.Expression, Public: r.Public, Backoffice: r.Backoffice})
+	}
+	return src
 }

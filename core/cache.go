@@ -6,7 +6,7 @@ import (
 )
 
 // userCache caches userinfo answers for a TTL, bounded in size, and makes
-// concurrent identical misses share one call (SPEC §2.1).
+// concurrent identical misses share one call.
 type userCache struct {
 	ttl  time.Duration
 	size int

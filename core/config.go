@@ -2,11 +2,12 @@ package core
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"time"
 )
 
-// Modes of operation (SPEC §1).
+// Modes of operation.
 const (
 	// ModeInline decides on the request itself and lets it continue upstream.
 	ModeInline = "inline"
@@ -14,7 +15,7 @@ const (
 	ModeDecision = "decision"
 )
 
-// Defaults of the options of SPEC §9.
+// Defaults of the configuration options.
 const (
 	DefaultUserIDKey            = "sub"
 	DefaultUseridHeader         = "miauserid"
@@ -33,10 +34,11 @@ const (
 type Config struct {
 	// Mode is ModeInline (default when empty) or ModeDecision.
 	Mode string
-	// Strict selects the strict column of the decision table (SPEC §4).
+	// Strict makes a denial by the rules answer 401 or 403; when false the
+	// request gets 200 with mia-allowed 0.
 	Strict bool
 
-	// UserinfoURL enables the userinfo identity source (SPEC §2.1).
+	// UserinfoURL enables the userinfo identity source.
 	UserinfoURL string
 	// BackofficeUserinfoURL replaces UserinfoURL for backoffice requests.
 	BackofficeUserinfoURL string
@@ -59,7 +61,7 @@ type Config struct {
 	// CacheSize bounds the number of cached answers.
 	CacheSize int
 
-	// TrustUserHeaders enables the trusted-headers identity source (SPEC §2.3).
+	// TrustUserHeaders enables the trusted-headers identity source.
 	TrustUserHeaders bool
 	// UseridHeader, GroupsHeader and UserPropertiesHeader name the identity
 	// headers, read in trust mode and emitted upstream.
@@ -68,7 +70,7 @@ type Config struct {
 	UserPropertiesHeader string
 	// ClientTypeHeader feeds clientType in expressions.
 	ClientTypeHeader string
-	// BackofficeHeader marks backoffice requests (SPEC §3.4).
+	// BackofficeHeader marks backoffice requests.
 	BackofficeHeader string
 
 	// RulesFile is the path of a Mia auth.json file.
@@ -78,7 +80,7 @@ type Config struct {
 	// Rules are inline rules added to those of the file.
 	Rules []Rule
 
-	// JWT enables local JWT verification (SPEC §2.2) when non-nil.
+	// JWT enables local JWT verification when non-nil.
 	JWT *JWTConfig
 
 	// Context, when set, bounds background work (JWKS refresh); Close stops it too.
@@ -100,7 +102,7 @@ type Rule struct {
 	Backoffice bool
 }
 
-// JWTConfig configures local JWT verification (SPEC §2.2).
+// JWTConfig configures local JWT verification.
 type JWTConfig struct {
 	JWKSURL          string
 	JWKSFile         string
@@ -125,7 +127,7 @@ type Hooks struct {
 	UserinfoDone func(d time.Duration, outcome string)
 }
 
-// DefaultConfig returns the defaults of SPEC §9.
+// DefaultConfig returns the default configuration.
 func DefaultConfig() Config {
 	return Config{
 		Mode:                 ModeInline,
@@ -142,7 +144,7 @@ func DefaultConfig() Config {
 	}
 }
 
-// DefaultJWTConfig returns the JWT defaults of SPEC §2.2.
+// DefaultJWTConfig returns the default JWT configuration.
 func DefaultJWTConfig() JWTConfig {
 	return JWTConfig{
 		Leeway:           DefaultJWTLeeway,
@@ -150,4 +152,10 @@ func DefaultJWTConfig() JWTConfig {
 		GroupsClaim:      "groups",
 		PermissionsClaim: "permissions",
 	}
+}
+
+// quote writes s as a JSON string, for messages that name a value.
+func quote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }

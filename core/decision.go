@@ -3,6 +3,9 @@ package core
 import (
 	"net/http"
 	"strings"
+
+	"github.com/aclgate/aclgate/core/expr"
+	"github.com/aclgate/aclgate/core/rules"
 )
 
 // Reasons of a Decision, stable strings for logs and metrics labels.
@@ -17,7 +20,7 @@ const (
 
 // Decision is the outcome of [Authorizer.Authorize].
 type Decision struct {
-	// Status is the HTTP status of SPEC §4: 200 lets the request continue
+	// Status is the HTTP status of the decision: 200 lets the request continue
 	// (inline) or is the answer (decision mode); 400, 401 and 403 deny.
 	Status int
 	// Allowed is the mia-allowed value.
@@ -38,9 +41,9 @@ type Decision struct {
 }
 
 // Authorize decides on r. It always removes spoofed identity headers from
-// r (SPEC §5.1). In inline mode, when the request may continue, it rewrites
-// r.URL to the canonical path (SPEC §6.1) and sets the upstream identity
-// headers (SPEC §5.2). It never writes a response: call [Authorizer.Respond]
+// r. In inline mode, when the request may continue, it rewrites
+// r.URL to the canonical path and sets the upstream identity
+// headers. It never writes a response: call [Authorizer.Respond]
 // when Continue is false.
 func (a *Authorizer) Authorize(r *http.Request) Decision {
 	var d Decision
@@ -100,14 +103,14 @@ func authorize(a *Authorizer, r *http.Request, d *Decision) {
 
 	// which rule, and does it hold
 	reason := ReasonAllowed
-	az := ruleLookup(a.rules, p, d.Method, backoffice)
+	az := rules.Lookup(a.rules, p, d.Method, backoffice)
 	if az == nil {
 		reason = ReasonRouteNotFound
 	} else {
-		d.Route = az.route
-		if !az.public && d.User.ID == "" {
+		d.Route = az.Route
+		if !az.Public && d.User.ID == "" {
 			reason = ReasonUnauthenticated
-		} else if !az.always {
+		} else if !az.Always {
 			reason = evalRule(a, az, d, h, backoffice)
 		}
 	}
@@ -149,29 +152,27 @@ func canonicalOrReject(p string, d *Decision) string {
 	return c
 }
 
-// evalRule runs the rule's expression for the caller of d. The usual
-// groups/permissions test needs no Env (evalRuleEnv builds one).
-func evalRule(a *Authorizer, az *authorization, d *Decision, h http.Header, backoffice bool) string {
-	if az.expr.code.op == opAny {
-		if exprAny(az.expr.code, &d.User) {
-			return ReasonAllowed
-		}
-		return ReasonForbidden
+// evalRule runs the rule's expression for the caller of d.
+func evalRule(a *Authorizer, az *rules.Authorization, d *Decision, h http.Header, backoffice bool) string {
+	u := &d.User
+	env := expr.Env{Groups: u.Groups, Permissions: u.Permissions, User: u.Properties, IsBackoffice: backoffice}
+	if u.ID == "" {
+		env.User = nil
+	} else if env.User == nil {
+		env.User = noProperties
 	}
-	return evalRuleEnv(a, az, d, h, backoffice)
-}
-
-// evalRuleEnv runs any other expression with the request's Env.
-func evalRuleEnv(a *Authorizer, az *authorization, d *Decision, h http.Header, backoffice bool) string {
-	env := Env{User: &d.User, IsBackoffice: backoffice}
 	if v := h[a.clientType]; len(v) > 0 {
 		env.ClientType = v[0]
 	}
-	if exprTruth(az.expr.code, &env) {
+	if expr.Run(az.Expr, &env) {
 		return ReasonAllowed
 	}
 	return ReasonForbidden
 }
+
+// noProperties is the identity document of a user without properties: an
+// expression sees user as {} rather than null. It is never written to.
+var noProperties = map[string]any{}
 
 // identify asks the identity source for the caller; on error it sets the
 // outcome and reports false.
@@ -198,7 +199,7 @@ func reject(d *Decision, reason, msg string) {
 }
 
 // denied sets the outcome of a denial: its status when strict, 200
-// otherwise (SPEC §4); it reports whether the request goes on (200). A
+// otherwise; it reports whether the request goes on (200). A
 // failed expression denies the anonymous caller as unauthenticated.
 func denied(a *Authorizer, d *Decision, reason string) bool {
 	status := http.StatusUnauthorized
@@ -226,7 +227,7 @@ func denied(a *Authorizer, d *Decision, reason string) bool {
 type headerSlices struct{ id, groups, props []string }
 
 // forward prepares an inline request that continues upstream: the
-// canonical path (SPEC §6.1), the identity headers (SPEC §5.2) and, when
+// canonical path, the upstream identity headers and, when
 // not strict, mia-allowed. old holds the value slices of the trusted
 // headers, reused (append to [:0]) to avoid allocations.
 func forward(a *Authorizer, r *http.Request, d *Decision, old *headerSlices) {
@@ -262,7 +263,8 @@ func forwardPath(r *http.Request, p string) {
 }
 
 // decisionTarget returns the escaped path (query removed) and method that a
-// decision-mode request asks about (SPEC §1).
+// decision-mode request asks about: Original-Request-Uri and -Method, else
+// X-Forwarded-Uri and -Method.
 func decisionTarget(h http.Header) (string, string) {
 	uri, method := first(h, "Original-Request-Uri"), first(h, "Original-Request-Method")
 	if uri == "" {

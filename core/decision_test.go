@@ -3,12 +3,13 @@ package core
 import (
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 )
 
-// miaExample is the official example of Mia's configuration docs plus the
-// rules of SPEC §3.1.
+// miaExample is the official example of Mia's configuration docs plus
+// example rules for /users/ and /users/:id.
 const miaExample = `{
   "/":      { "GET":  {"authorization":{"expression":"true","public":true}},
               "POST": {"authorization":{"expression":"false","public":false}},
@@ -60,8 +61,9 @@ var (
 	adminBO1 = map[string]string{"Miauserid": "u1", "Miausergroups": "admin", "Isbackoffice": "1"}
 )
 
-// TestDecisionTable covers every row of SPEC §4 in both columns, and the
-// test vectors of the Mia spec (reference/mia-spec.md §9).
+// TestDecisionTable covers every row of the decision table, strict and
+// non-strict, and the
+// test vectors published with Mia-Platform's authorization service.
 func TestDecisionTable(t *testing.T) {
 	cases := []struct {
 		name            string
@@ -236,7 +238,7 @@ func TestAnonymousHasNoIdentityHeaders(t *testing.T) {
 }
 
 // TestAntiSpoofing: every alias spelling of every identity header is
-// removed (SPEC §5.1), also when the identity source finds nobody.
+// removed, also when the identity source finds nobody.
 func TestAntiSpoofing(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.UseridHeader = "x-user-id"
@@ -335,7 +337,7 @@ func TestDenialBody(t *testing.T) {
 			t.Errorf("%s: %d %q", tc.req.target, w.Code, w.Header().Get("Content-Type"))
 		}
 		body := w.Body.String()
-		prefix := `{"statusCode":` + itoa(tc.status) + `,"error":"` + tc.errTxt + `","message":"`
+		prefix := `{"statusCode":` + strconv.Itoa(tc.status) + `,"error":"` + tc.errTxt + `","message":"`
 		if !strings.HasPrefix(body, prefix) || !strings.HasSuffix(body, `"}`) {
 			t.Errorf("%s: body %s", tc.req.target, body)
 		}

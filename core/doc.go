@@ -1,16 +1,27 @@
 // Package core is aclgate's authorization engine: everything the Caddy module
-// and the Traefik plugin do happens here, once, so that both gateways agree
-// byte for byte.
+// and the Traefik plugin decide happens here, once, so that both gateways
+// agree byte for byte. An adapter needs only this package to authorize
+// requests (and package token for the token endpoint).
 //
-// A request goes through four steps (see SPEC.md):
+// An [Authorizer], built by [New] from a [Config], takes a request through
+// four steps:
 //
-//  1. anti-spoofing: identity headers the client sent are removed (§5.1);
-//  2. identity: the caller is resolved from a userinfo call, a JWT or trusted
-//     headers (§2);
-//  3. rule: the most specific rule for the canonical path and method is picked
-//     (§3, §6.1);
-//  4. decision: the compiled ACL expression is run and the status and mia-*
-//     headers are derived from the decision table (§4, §5).
+//  1. anti-spoofing: identity headers the client sent, in any spelling,
+//     are removed;
+//  2. identity: the caller is resolved from a userinfo call (with an
+//     optional cache), a JWT verified locally (package jose) or headers
+//     set by a trusted edge;
+//  3. rule: the request path is canonicalised (percent-decoding, dot
+//     segments, repeated slashes; ambiguous paths are refused with 400) and
+//     the most specific rule for it and the method is looked up (package
+//     rules);
+//  4. decision: the rule's compiled expression runs (package expr) and the
+//     status and mia-* headers follow from the decision table — 401 for an
+//     anonymous caller or an unknown route, 403 for a known one, or 200
+//     with mia-allowed 0 when not strict.
+//
+// The sub-packages import one way: core → rules → expr, core → jose,
+// token → jose; none imports core (`make vet` checks it).
 //
 // All parsing (rules, expressions, keys, durations) happens in [New]; the
 // request path only walks precompiled rule tables and expression trees,

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// Response header names of decision mode (SPEC §5.3).
+// Response header names of decision mode, set on every answer.
 const (
 	HeaderAllowed        = "mia-allowed"
 	HeaderUserID         = "mia-userid"
@@ -33,7 +33,7 @@ func allowedValue(allowed bool) []string {
 }
 
 // normalizeHeaderName lower-cases name and turns every non-alphanumeric
-// byte into '-' (SPEC §5.1).
+// byte into '-', the form in which anti-spoofing compares header names.
 func normalizeHeaderName(name string) string {
 	b := []byte(name)
 	for i := 0; i < len(b); i++ {

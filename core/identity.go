@@ -5,9 +5,9 @@ import (
 	"net/http"
 )
 
-// identitySource resolves the caller of a request (SPEC §2). It returns the
+// identitySource resolves the caller of a request. It returns the
 // zero User for an anonymous caller. A non-nil error is one of the sentinel
-// errors below and decides the status (SPEC §4 last row).
+// errors below and decides the status, strict mode or not.
 type identitySource interface {
 	identify(r *http.Request, backoffice bool) (User, error)
 }

@@ -20,7 +20,7 @@ func hs256(secret, claims string) string {
 
 // TestJWTDecision: a valid token is a user; no token is anonymous; a present
 // but invalid token is 401 with a Bearer challenge, also on public routes
-// and in non-strict mode (SPEC §2.2, §4).
+// and in non-strict mode.
 func TestJWTDecision(t *testing.T) {
 	secret := "0123456789abcdef0123456789abcdef"
 	exp := strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10)

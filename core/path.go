@@ -5,11 +5,11 @@ import (
 	"strings"
 )
 
-// errBadPath is returned by CanonicalPath for paths that SPEC §6.1 rejects.
+// errBadPath is returned by CanonicalPath for paths it rejects (answered 400).
 var errBadPath = errors.New("invalid request path")
 
-// CanonicalPath returns the canonical form of an escaped request path (SPEC
-// §6.1): percent-decoded, `.` and `..` segments resolved (also when encoded
+// CanonicalPath returns the canonical form of an escaped request path:
+// percent-decoded, `.` and `..` segments resolved (also when encoded
 // as %2e), repeated `/` collapsed, a trailing `/` kept. A query string must
 // be removed by the caller.
 //

@@ -17,8 +17,8 @@ const (
 )
 
 // Respond writes the answer for a decision whose Continue is false: in
-// decision mode the mia-* headers (SPEC §5.3) and the status, inline a
-// denial. Non-200 answers carry a JSON body (SPEC §4).
+// decision mode the mia-* headers and the status, inline a
+// denial. Non-200 answers carry a JSON body.
 func (a *Authorizer) Respond(w http.ResponseWriter, d *Decision) {
 	if a.decision {
 		decisionHeaders(a, w.Header(), d)
@@ -51,7 +51,7 @@ func decisionHeaders(a *Authorizer, h http.Header, d *Decision) {
 	h[canonProperties] = []string{props}
 }
 
-// WriteError writes the JSON error body of SPEC §4:
+// WriteError writes the JSON error body of a denial:
 // {"statusCode":403,"error":"Forbidden","message":"..."}.
 func WriteError(w http.ResponseWriter, status int, message string) {
 	e, ok := errorBodies[message]

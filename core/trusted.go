@@ -8,7 +8,7 @@ import (
 )
 
 // trustedSource reads the user from headers set by a trusted edge
-// (SPEC §2.3, Mia's TRUST_MIA_USER_HEADERS).
+// (Mia's TRUST_MIA_USER_HEADERS).
 type trustedSource struct {
 	idKey, groupsKey, propsKey string // canonical header names
 	permissionsKey             string

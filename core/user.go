@@ -31,13 +31,3 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
-
-// Env is what an expression sees when it runs (SPEC §7).
-type Env struct {
-	// User is the caller; never nil (anonymous is the zero User).
-	User *User
-	// ClientType is the value of the client-type header.
-	ClientType string
-	// IsBackoffice is true for backoffice requests (SPEC §3.4).
-	IsBackoffice bool
-}

@@ -13,10 +13,11 @@ import (
 	"time"
 )
 
-// maxUserinfoBody is the largest userinfo answer read (SPEC §2.1).
+// maxUserinfoBody is the largest userinfo answer read; a larger one makes
+// the caller anonymous.
 const maxUserinfoBody = 1 << 20
 
-// userinfoSource calls the identity service (SPEC §2.1).
+// userinfoSource calls the identity service's userinfo endpoint.
 type userinfoSource struct {
 	url, backofficeURL string
 	headers            []string // canonical names copied to the call

@@ -241,7 +241,7 @@ func (rec *caddyRecorder) got(id string) (echo, bool) {
 	return e, ok
 }
 
-// caddyDenialBody checks the JSON body of a denial (SPEC §4).
+// caddyDenialBody checks the JSON body of a denial (statusCode, error, message).
 func caddyDenialBody(t *testing.T, what string, status int, resp *http.Response, body []byte) {
 	t.Helper()
 	var b struct {

@@ -29,7 +29,8 @@ func caddyInline(userinfo, rules string, strict bool) string {
 		strict %t`, userinfo, rules, strict)
 }
 
-// spoofable are the normalised names of the identity headers (SPEC §5.1).
+// spoofable are the normalised names of the identity headers that
+// anti-spoofing removes.
 var spoofable = map[string]bool{
 	"miauserid": true, "miausergroups": true, "miauserproperties": true,
 	"mia-allowed": true, "mia-userid": true, "mia-groups": true, "mia-userproperties": true,

@@ -219,7 +219,8 @@ func (p *traefikProc) rewrite(t *testing.T, content string) {
 	}
 }
 
-// traefikNormHeader is SPEC §5.1's normalization: lower-case, non-alphanumerics → '-'.
+// traefikNormHeader is the anti-spoofing normalization of header names:
+// lower-case, non-alphanumerics → '-'.
 func traefikNormHeader(s string) string {
 	b := []byte(strings.ToLower(s))
 	for i, c := range b {

@@ -172,8 +172,8 @@ func traefikEcho(t *testing.T, addr, method, path string, header map[string]stri
 	return resp.StatusCode, e, resp.Header, body
 }
 
-// traefikGuarded are the normalized names of the identity headers
-// (SPEC §5.1) with the default configuration.
+// traefikGuarded are the normalized names of the identity headers that
+// anti-spoofing removes, with the default configuration.
 var traefikGuarded = map[string]bool{
 	"miauserid": true, "miausergroups": true, "miauserproperties": true,
 	"mia-allowed": true, "mia-userid": true, "mia-groups": true, "mia-userproperties": true,
@@ -182,7 +182,7 @@ var traefikGuarded = map[string]bool{
 // traefikCheckAliases: what Traefik itself forwards for alias spellings
 // (control router, no plugin), and that the plugin strips every one.
 func traefikCheckAliases(t *testing.T, p *traefikProc) {
-	// every name is a SPEC §5.1 spelling of an identity header
+	// every name normalizes (lower-case, non-alphanumerics → '-') to an identity header
 	spoof := map[string]string{
 		"Mia_userid": "evil", "Mia.userid": "evil", "MIA_GROUPS": "admin", "mia.userproperties": "{}",
 		"MiaUserId": "evil", "MIAUSERGROUPS": "admin", "Mia_Allowed": "1", "miauserid": "evil",
@@ -287,7 +287,7 @@ func traefikCheckForwardAuth(t *testing.T, p *traefikProc) {
 	}
 
 	// Original-Request-Uri takes precedence over X-Forwarded-Uri in decision
-	// mode (SPEC §1). forwardAuth forwards the client's headers, so without
+	// mode. forwardAuth forwards the client's headers, so without
 	// an authRequestHeaders allow-list a client can ask for the decision of
 	// another path. With the allow-list (forward-auth) it cannot.
 	spoof := map[string]string{"Original-Request-Uri": "/public/x", "Original-Request-Method": "POST"}

@@ -242,7 +242,7 @@ func traefikTokenBasic(id, secret string) string {
 // traefikTokenPost asks addr's token endpoint for a token. how is "basic"
 // (credentials in the Authorization header, grant_type and scope in a
 // form body), "form" (everything in a form body) or "json" (everything in
-// a JSON body, as seed 004 shows).
+// a JSON body, as in the AWS API Gateway client-credentials flow).
 func traefikTokenPost(t *testing.T, addr, how, id, secret, scope string) traefikTokenResp {
 	t.Helper()
 	switch how {
@@ -281,7 +281,7 @@ type traefikTokenAnswer struct {
 	RefreshToken string `json:"refresh_token"`
 }
 
-// traefikTokenIssue asks for a token and checks the 200 answer (SPEC §8).
+// traefikTokenIssue asks for a token and checks the 200 answer.
 func traefikTokenIssue(t *testing.T, addr, how, id, secret, scope, wantScope string) string {
 	t.Helper()
 	r := traefikTokenPost(t, addr, how, id, secret, scope)
@@ -443,7 +443,7 @@ func traefikTokenParse(t *testing.T, tok string) (header, claims map[string]any,
 }
 
 // traefikTokenCheckJWT checks an issued access token against the JWKS key
-// with stdlib crypto only (SPEC §8: typ at+jwt, kid, claims).
+// with stdlib crypto only (typ at+jwt, kid, claims).
 func traefikTokenCheckJWT(t *testing.T, tok string, k traefikTokenJWK, v traefikTokenVariant, client, scope string, perms, groups []string) {
 	t.Helper()
 	hdr, claims, input, sig := traefikTokenParse(t, tok)
@@ -566,7 +566,8 @@ func traefikTokenDenied(t *testing.T, what string, r traefikTokenResp, status in
 	}
 }
 
-// traefikTokenInvalid checks SPEC §2.2's answer to a present but invalid token.
+// traefikTokenInvalid checks the answer to a present but invalid token:
+// 401 with WWW-Authenticate: Bearer error="invalid_token".
 func traefikTokenInvalid(t *testing.T, what string, r traefikTokenResp) {
 	t.Helper()
 	traefikTokenDenied(t, what, r, http.StatusUnauthorized)
@@ -631,7 +632,7 @@ func traefikTokenFlow(t *testing.T, p *traefikProc, v traefikTokenVariant, f tra
 		// ops by secretSha256 through Basic as well
 		traefikTokenIssue(t, addr, "basic", "ops", traefikTokenOpsSecret, "", "admin.all")
 
-		// billing, JSON body (seed 004), a subset of its scopes
+		// billing, JSON body (as in the AWS API Gateway client-credentials flow), a subset of its scopes
 		j := traefikTokenIssue(t, addr, "json", "billing", traefikTokenBillingSecret, "orders.read", "orders.read")
 		traefikTokenCheckJWT(t, j, key, v, "billing", "orders.read", []string{"orders:read", "orders:write"}, []string{"finance", "reporting"})
 		traefikTokenUpstream(t, "billing (JSON) GET /orders/1", traefikTokenDo(t, "GET", addr, "/orders/1", traefikTokenBearer(j), ""), "/orders/1", "billing", "finance,reporting", "Bearer "+j)
@@ -719,7 +720,7 @@ func traefikTokenMia(t *testing.T, p *traefikProc, tokens map[string]string) {
 	traefikTokenUpstream(t, "Mia ops GET /admin/x", traefikTokenDo(t, "GET", addr, "/admin/x", traefikTokenBearer(ops), ""), "/admin/x", "ops", "admin", "Bearer "+ops)
 
 	// invalid tokens: tokeninfo answers 401, the caller is anonymous
-	// (userinfo semantics, SPEC §2.1): 401 on private routes, public ones open
+	// (userinfo semantics): 401 on private routes, public ones open
 	bad := traefikTokenTamper(t, billing)
 	traefikTokenDenied(t, "Mia tampered GET /orders/1", traefikTokenDo(t, "GET", addr, "/orders/1", traefikTokenBearer(bad), ""), http.StatusUnauthorized)
 	traefikTokenUpstream(t, "Mia tampered GET /public/x", traefikTokenDo(t, "GET", addr, "/public/x", traefikTokenBearer(bad), ""), "/public/x", "", "", "")
@@ -790,7 +791,7 @@ func TestTraefikToken(t *testing.T) {
 
 	t.Run("logs", func(t *testing.T) {
 		logs := p.logs.String()
-		// SPEC §8: an ephemeral key comes with a start-up warning
+		// without a signing key, the ephemeral key comes with a start-up warning
 		// (docs/traefik.md: "aclgate <middleware>: warning: …", Traefik's names)
 		if !strings.Contains(logs, "aclgate ephemeral@file: warning: tokenEndpoint: no signingKey configured") {
 			t.Errorf("no ephemeral-key warning for ephemeral@file in Traefik's log")
@@ -800,7 +801,7 @@ func TestTraefikToken(t *testing.T) {
 				t.Errorf("%s has a signingKey but warned about an ephemeral key", n)
 			}
 		}
-		// SPEC §6.2: nothing the client sends is logged as a credential
+		// nothing the client sends is logged as a credential
 		leaks := map[string]string{"the wrong secret": traefikTokenWrongSecret}
 		for n, tok := range tokens {
 			leaks[n+" token"] = tok

@@ -2,8 +2,8 @@ package traefikauthz
 
 import "github.com/aclgate/aclgate/core"
 
-// Config is the plugin's dynamic configuration, the option set of SPEC §9
-// with Traefik's camelCase key names. Traefik decodes it with mapstructure,
+// Config is the plugin's dynamic configuration: the options of the Caddy
+// module, with Traefik's camelCase key names. Traefik decodes it with mapstructure,
 // which matches keys case-insensitively, so the Go field names are the key
 // names (userinfoUrl → UserinfoURL) and no tags are needed.
 //

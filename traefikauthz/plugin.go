@@ -10,14 +10,15 @@ import (
 	"time"
 
 	"github.com/aclgate/aclgate/core"
+	"github.com/aclgate/aclgate/core/token"
 )
 
 // handler is the middleware: the token endpoint (when configured), then
 // the authorization of core. It never wraps the ResponseWriter.
 type handler struct {
-	next  http.Handler
-	authz *core.Authorizer
-	token *core.TokenIssuer // nil when no tokenEndpoint is configured
+	next   http.Handler
+	authz  *core.Authorizer
+	tokens *token.Issuer // nil when no tokenEndpoint is configured
 }
 
 // New builds the middleware from config. Traefik calls it for every router
@@ -43,13 +44,13 @@ func New(ctx context.Context, next http.Handler, config *Config, name string) (h
 	if err != nil {
 		return nil, errors.New(name + ": " + err.Error())
 	}
-	var issuer *core.TokenIssuer
+	var issuer *token.Issuer
 	if config.TokenEndpoint != nil {
 		tc, err := tokenConfig(config.TokenEndpoint, warn)
 		if err != nil {
 			return nil, errors.New(name + ": " + err.Error())
 		}
-		issuer, err = core.NewTokenIssuer(tc)
+		issuer, err = token.NewIssuer(tc)
 		if err != nil {
 			return nil, errors.New(name + ": " + traefikMessage(err.Error(), "token: ", "tokenEndpoint: "))
 		}
@@ -64,13 +65,13 @@ func New(ctx context.Context, next http.Handler, config *Config, name string) (h
 			a.Close()
 		}()
 	}
-	return &handler{next: next, authz: a, token: issuer}, nil
+	return &handler{next: next, authz: a, tokens: issuer}, nil
 }
 
-// ServeHTTP answers the token endpoint's paths, then decides (SPEC §4):
+// ServeHTTP answers the token endpoint's paths, then decides:
 // allowed requests go to the next handler with the original writer.
 func (h *handler) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
-	if h.token != nil && h.token.ServeHTTP(rw, req) {
+	if h.tokens != nil && h.tokens.ServeHTTP(rw, req) {
 		return
 	}
 	d := h.authz.Authorize(req)
@@ -168,12 +169,12 @@ func coreConfig(ctx context.Context, c *Config, warn func(string)) (core.Config,
 }
 
 // tokenConfig converts the tokenEndpoint block.
-func tokenConfig(t *TokenEndpoint, warn func(string)) (core.TokenConfig, error) {
-	tc := core.DefaultTokenConfig()
+func tokenConfig(t *TokenEndpoint, warn func(string)) (token.Config, error) {
+	tc := token.DefaultConfig()
 	var err error
 	tc.Issuer = t.Issuer
 	tc.Audience = t.Audience
-	if tc.TTL, err = duration("tokenEndpoint.ttl", t.TTL, core.DefaultTokenTTL); err != nil {
+	if tc.TTL, err = duration("tokenEndpoint.ttl", t.TTL, token.DefaultTTL); err != nil {
 		return tc, err
 	}
 	tc.SigningKey = strings.TrimSpace(t.SigningKey)
@@ -189,7 +190,7 @@ func tokenConfig(t *TokenEndpoint, warn func(string)) (core.TokenConfig, error) 
 	}
 	for i := 0; i < len(t.Clients); i++ {
 		c := t.Clients[i]
-		tc.Clients = append(tc.Clients, core.TokenClient{
+		tc.Clients = append(tc.Clients, token.Client{
 			ID:           c.ID,
 			Secret:       c.Secret,
 			SecretSHA256: c.SecretSHA256,

@@ -72,7 +72,7 @@ func TestTrustedHeadersInline(t *testing.T) {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, r)
 	if rec.Code != 400 {
-		// an alias spelling of a trusted header is a bad request in trust mode (SPEC §5.1)
+		// an alias spelling of a trusted header is a bad request in trust mode
 		t.Fatalf("alias in trust mode: status %d, want 400", rec.Code)
 	}
 

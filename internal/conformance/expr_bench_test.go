@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/aclgate/aclgate/core"
+	aclexpr "github.com/aclgate/aclgate/core/expr"
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/vm"
 )
@@ -32,7 +33,7 @@ var benchExprs = []struct {
 	{"userProp", `user.org.team == "core" && "ops" in user.roles`, `user.org.team == "core" && "ops" in user.roles`},
 }
 
-func benchCaller() (*core.Env, map[string]any) {
+func benchCaller() (*aclexpr.Env, map[string]any) {
 	props := map[string]any{
 		"sub":   "u1",
 		"roles": []any{"admin", "ops"},
@@ -52,7 +53,7 @@ func benchCaller() (*core.Env, map[string]any) {
 	for _, p := range u.Permissions {
 		perms[p] = true
 	}
-	env := &core.Env{User: u, ClientType: "apiKey2", IsBackoffice: true}
+	env := exprEnv(u, "apiKey2", true)
 	return env, map[string]any{
 		"groups":          groups,
 		"permissions":     perms,
@@ -69,14 +70,14 @@ func BenchmarkCore(b *testing.B) {
 	env, _ := benchCaller()
 	for _, c := range benchExprs {
 		c := c
-		e, err := core.CompileExpression(c.core)
+		e, err := aclexpr.Compile(c.core)
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
-				e.Eval(env)
+				aclexpr.Run(e, env)
 			}
 		})
 	}
@@ -106,7 +107,7 @@ func BenchmarkExprLang(b *testing.B) {
 func TestBenchExprsAgree(t *testing.T) {
 	coreEnv, elEnv := benchCaller()
 	for _, c := range benchExprs {
-		e, err := core.CompileExpression(c.core)
+		e, err := aclexpr.Compile(c.core)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,7 +119,7 @@ func TestBenchExprsAgree(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := e.Eval(coreEnv); got != want.(bool) {
+		if got := aclexpr.Run(e, coreEnv); got != want.(bool) {
 			t.Errorf("%s: core %v, expr-lang %v", c.name, got, want)
 		}
 	}

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/aclgate/aclgate/core"
+	"github.com/aclgate/aclgate/core/token"
 	"github.com/golang-jwt/jwt/v5"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
@@ -37,23 +38,23 @@ const (
 	ccSecret = "s3cret:with+plus and%percent"
 )
 
-func tokNewIssuer(t *testing.T, signingKey string) *core.TokenIssuer {
+func tokNewIssuer(t *testing.T, signingKey string) *token.Issuer {
 	t.Helper()
-	cfg := core.DefaultTokenConfig()
+	cfg := token.DefaultConfig()
 	cfg.Issuer = ccIssuer
 	cfg.Audience = []string{"api", "admin-api"}
 	cfg.TTL = 30 * time.Minute
 	cfg.SigningKey = signingKey
-	cfg.Clients = []core.TokenClient{{ID: "svc", Secret: ccSecret, Scopes: []string{"users:read", "users:write"},
+	cfg.Clients = []token.Client{{ID: "svc", Secret: ccSecret, Scopes: []string{"users:read", "users:write"},
 		Permissions: []string{"orders:read"}, Groups: []string{"backend"}}}
-	iss, err := core.NewTokenIssuer(cfg)
+	iss, err := token.NewIssuer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return iss
 }
 
-func tokServe(iss *core.TokenIssuer) *httptest.Server {
+func tokServe(iss *token.Issuer) *httptest.Server {
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !iss.ServeHTTP(w, r) {
 			http.NotFound(w, r)
@@ -128,7 +129,7 @@ func TestTokenInteropGolangJWT(t *testing.T) {
 			srv := tokServe(iss)
 			defer srv.Close()
 
-			resp, err := http.Get(srv.URL + core.DefaultJWKSPath)
+			resp, err := http.Get(srv.URL + token.DefaultJWKSPath)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -139,7 +140,7 @@ func TestTokenInteropGolangJWT(t *testing.T) {
 			}
 			keys := tokParseJWKS(t, doc)
 
-			cc := clientcredentials.Config{ClientID: "svc", ClientSecret: ccSecret, TokenURL: srv.URL + core.DefaultTokenPath,
+			cc := clientcredentials.Config{ClientID: "svc", ClientSecret: ccSecret, TokenURL: srv.URL + token.DefaultTokenPath,
 				Scopes: []string{"users:read"}, AuthStyle: oauth2.AuthStyleInHeader}
 			tok, err := cc.Token(context.Background())
 			if err != nil {
@@ -189,7 +190,7 @@ func TestTokenInteropClientCredentials(t *testing.T) {
 
 	// core's own verifier reads the JWKS from the same server.
 	vcfg := core.DefaultJWTConfig()
-	vcfg.JWKSURL = srv.URL + core.DefaultJWKSPath
+	vcfg.JWKSURL = srv.URL + token.DefaultJWKSPath
 	vcfg.Issuer = ccIssuer
 	vcfg.Audience = []string{"admin-api"}
 	v, err := core.NewJWTVerifier(context.Background(), vcfg, srv.Client())
@@ -205,7 +206,7 @@ func TestTokenInteropClientCredentials(t *testing.T) {
 	for _, st := range styles {
 		st := st
 		t.Run(st.name, func(t *testing.T) {
-			cc := clientcredentials.Config{ClientID: "svc", ClientSecret: ccSecret, TokenURL: srv.URL + core.DefaultTokenPath, AuthStyle: st.style}
+			cc := clientcredentials.Config{ClientID: "svc", ClientSecret: ccSecret, TokenURL: srv.URL + token.DefaultTokenPath, AuthStyle: st.style}
 			tok, err := cc.Token(context.Background())
 			if err != nil {
 				t.Fatal(err)
@@ -228,7 +229,7 @@ func TestTokenInteropClientCredentials(t *testing.T) {
 			}
 
 			// The token works against tokeninfo, through the oauth2 client.
-			resp, err := cc.Client(context.Background()).Get(srv.URL + core.DefaultTokeninfoPath)
+			resp, err := cc.Client(context.Background()).Get(srv.URL + token.DefaultTokeninfoPath)
 			if err != nil {
 				t.Fatal(err)
 			}

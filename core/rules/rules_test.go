@@ -1,4 +1,4 @@
-package core
+package rules
 
 import (
 	"os"
@@ -73,9 +73,9 @@ const specificityRules = `{
 }`
 
 func TestRuleSelection(t *testing.T) {
-	cfg := DefaultConfig()
-	cfg.RulesJSON = specificityRules
-	rs, err := loadRules(&cfg)
+	var cfg Source
+	cfg.JSON = specificityRules
+	rs, err := Load(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,26 +113,26 @@ func TestRuleSelection(t *testing.T) {
 	}
 	for i := 0; i < len(cases); i++ {
 		tc := cases[i]
-		az := rs.lookup(tc.path, tc.method, tc.backoffice)
+		az := Lookup(rs, tc.path, tc.method, tc.backoffice)
 		got := ""
 		if az != nil {
-			got = az.route
+			got = az.Route
 		}
 		if got != tc.want {
 			t.Errorf("%s %s (backoffice %v): got %q, want %q", tc.method, tc.path, tc.backoffice, got, tc.want)
 		}
 	}
 	// backofficeAuthorization is the one chosen for backoffice requests
-	az := rs.lookup("/both", "GET", true)
+	az := Lookup(rs, "/both", "GET", true)
 	if az != rs.routesByKey("/both").blocks[methodGET].back {
 		t.Error("backoffice request did not use backofficeAuthorization")
 	}
-	if rs.lookup("/both", "GET", false) != rs.routesByKey("/both").blocks[methodGET].front {
+	if Lookup(rs, "/both", "GET", false) != rs.routesByKey("/both").blocks[methodGET].front {
 		t.Error("frontend request did not use authorization")
 	}
 }
 
-func (s *ruleSet) routesByKey(key string) *route {
+func (s *Set) routesByKey(key string) *route {
 	for i := 0; i < len(s.routes); i++ {
 		if s.routes[i].key == key {
 			return s.routes[i]
@@ -142,12 +142,12 @@ func (s *ruleSet) routesByKey(key string) *route {
 }
 
 func TestNoRulesMeansNotFound(t *testing.T) {
-	cfg := DefaultConfig()
-	rs, err := loadRules(&cfg)
+	var cfg Source
+	rs, err := Load(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rs.lookup("/", "GET", false) != nil {
+	if Lookup(rs, "/", "GET", false) != nil {
 		t.Error("empty rule set matched")
 	}
 }
@@ -179,9 +179,9 @@ func TestRuleErrors(t *testing.T) {
 	}
 	for i := 0; i < len(cases); i++ {
 		tc := cases[i]
-		cfg := DefaultConfig()
-		cfg.RulesJSON = tc.json
-		_, err := loadRules(&cfg)
+		var cfg Source
+		cfg.JSON = tc.json
+		_, err := Load(cfg)
 		if err == nil {
 			t.Errorf("%s: no error", tc.name)
 			continue
@@ -200,35 +200,35 @@ func TestRulesFileAndInline(t *testing.T) {
 	if err := os.WriteFile(file, []byte(`{"/x": {"GET": {"authorization": {"expression": "true", "public": true}}}}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg := DefaultConfig()
-	cfg.RulesFile = file
+	var cfg Source
+	cfg.File = file
 	cfg.Rules = []Rule{
 		{Method: "POST", Path: "/x", Expression: "true", Public: true},
 		{Method: "GET", Path: "/x", Expression: "true", Public: true, Backoffice: true},
 	}
-	rs, err := loadRules(&cfg)
+	rs, err := Load(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rs.lookup("/x", "POST", false) == nil || rs.lookup("/x", "GET", true) == nil {
+	if Lookup(rs, "/x", "POST", false) == nil || Lookup(rs, "/x", "GET", true) == nil {
 		t.Error("inline rules were not merged")
 	}
 	// the same path+method (and block) twice is an error
 	cfg.Rules = append(cfg.Rules, Rule{Method: "GET", Path: "/x", Expression: "true", Public: true})
-	if _, err := loadRules(&cfg); err == nil || !strings.Contains(err.Error(), `rule: path "/x", method "GET"`) {
+	if _, err := Load(cfg); err == nil || !strings.Contains(err.Error(), `rule: path "/x", method "GET"`) {
 		t.Errorf("duplicate inline rule: %v", err)
 	}
 	cfg.Rules = []Rule{{Method: "GET", Path: "/y", Expression: "(", Public: true}}
-	if _, err := loadRules(&cfg); err == nil || !strings.Contains(err.Error(), `field "authorization.expression": column`) {
+	if _, err := Load(cfg); err == nil || !strings.Contains(err.Error(), `field "authorization.expression": column`) {
 		t.Errorf("bad expression: %v", err)
 	}
 	cfg.Rules = []Rule{{Method: "FETCH", Path: "/y", Expression: "true"}}
-	if _, err := loadRules(&cfg); err == nil || !strings.Contains(err.Error(), "unknown method") {
+	if _, err := Load(cfg); err == nil || !strings.Contains(err.Error(), "unknown method") {
 		t.Errorf("bad method: %v", err)
 	}
 	cfg.Rules = nil
-	cfg.RulesFile = filepath.Join(dir, "missing.json")
-	if _, err := loadRules(&cfg); err == nil || !strings.HasPrefix(err.Error(), "rules_file:") {
+	cfg.File = filepath.Join(dir, "missing.json")
+	if _, err := Load(cfg); err == nil || !strings.HasPrefix(err.Error(), "rules_file:") {
 		t.Errorf("missing file: %v", err)
 	}
 }

@@ -1,11 +1,11 @@
-package core
+package expr
 
 import (
 	"strconv"
 	"unicode/utf8"
 )
 
-// This file is the lexer of the ACL expression language (SPEC §7). It turns
+// This file is the lexer of the ACL expression language. It turns
 // the whole source into a slice of tokens up front; the parser then walks the
 // slice. Lexing happens once, when the configuration loads.
 
@@ -67,9 +67,9 @@ func isExprKeyword(s string) bool {
 	return s == "true" || s == "false" || s == "null" || s == "in"
 }
 
-// exprErr builds an *ExprError at the 0-based byte offset pos.
-func exprErr(pos int, msg string) *ExprError {
-	return &ExprError{Column: pos + 1, Msg: msg}
+// exprErr builds an *Error at the 0-based byte offset pos.
+func exprErr(pos int, msg string) *Error {
+	return &Error{Column: pos + 1, Msg: msg}
 }
 
 func isExprIdentStart(c byte) bool {
@@ -85,7 +85,7 @@ func isExprDigit(c byte) bool { return c >= '0' && c <= '9' }
 // lexExpr splits src into tokens; the last token is always xtokEOF. On an
 // error it also returns the tokens before the error, followed by an EOF at
 // the error's position, so that the parser can report an earlier error.
-func lexExpr(src string) ([]exprToken, *ExprError) {
+func lexExpr(src string) ([]exprToken, *Error) {
 	toks := make([]exprToken, 0, len(src)/3+2)
 	i := 0
 	for i < len(src) {
@@ -172,7 +172,7 @@ func lexExpr(src string) ([]exprToken, *ExprError) {
 
 // lexFail ends the token stream with an EOF at pos, the start of the lexeme
 // that failed, and returns err.
-func lexFail(toks []exprToken, pos int, err *ExprError) ([]exprToken, *ExprError) {
+func lexFail(toks []exprToken, pos int, err *Error) ([]exprToken, *Error) {
 	return append(toks, exprToken{kind: xtokEOF, pos: pos}), err
 }
 
@@ -181,7 +181,7 @@ func exprHasPrefixAt(s string, i int, p string) bool {
 }
 
 // lexExprNumber reads -?digits(.digits)? starting at start.
-func lexExprNumber(src string, start int) (exprToken, *ExprError) {
+func lexExprNumber(src string, start int) (exprToken, *Error) {
 	i := start
 	if src[i] == '-' {
 		i++
@@ -208,7 +208,7 @@ func lexExprNumber(src string, start int) (exprToken, *ExprError) {
 
 // lexExprString reads a quoted string starting at start and decodes its escapes:
 // \" \' \\ \/ \b \f \n \r \t \v \uXXXX (surrogate pairs combine) and \u{X…}.
-func lexExprString(src string, start int) (exprToken, *ExprError) {
+func lexExprString(src string, start int) (exprToken, *Error) {
 	q := src[start]
 	i := start + 1
 	var buf []byte

@@ -1,9 +1,9 @@
-package core
+package expr
 
 import "strconv"
 
-// This file compiles the AST of expr_parse.go into a tree of exprCode nodes
-// that expr_eval.go walks. Nodes do no parsing, no reflection and no lookups
+// This file compiles the AST of parse.go into a tree of exprCode nodes
+// that eval.go walks. Nodes do no parsing, no reflection and no lookups
 // of identifiers. Subtrees made only of literals are folded into constants,
 // and the common shapes get dedicated operators that evaluate without
 // allocating and, in the usual cases, without a call per operand:
@@ -107,7 +107,7 @@ func exprNegate(code *exprCode) *exprCode {
 }
 
 // compileExpr compiles an AST into its root node, a boolean one.
-func compileExpr(n *exprNode) (*exprCode, *ExprError) {
+func compileExpr(n *exprNode) (*exprCode, *Error) {
 	c, err := compileExprNode(n)
 	if err != nil {
 		return nil, err
@@ -116,7 +116,7 @@ func compileExpr(n *exprNode) (*exprCode, *ExprError) {
 }
 
 // compileExprNode compiles an AST node.
-func compileExprNode(n *exprNode) (*exprCompiled, *ExprError) {
+func compileExprNode(n *exprNode) (*exprCompiled, *Error) {
 	switch n.kind {
 	case xnLiteral:
 		return exprConst(n.lit), nil
@@ -153,7 +153,7 @@ func compileExprNode(n *exprNode) (*exprCompiled, *ExprError) {
 	return nil, exprErr(n.pos, "unexpected "+strconv.Quote(n.text))
 }
 
-func compileExprArray(n *exprNode) (*exprCompiled, *ExprError) {
+func compileExprArray(n *exprNode) (*exprCompiled, *Error) {
 	elems := make([]*exprCompiled, 0, len(n.kids))
 	allConst := true
 	for i := 0; i < len(n.kids); i++ {
@@ -186,7 +186,7 @@ func compileExprArray(n *exprNode) (*exprCompiled, *ExprError) {
 // so they may be merged and reordered: in an || chain, the group and
 // permission tests merge into one opAny and the clientType tests into one
 // opClientType.
-func compileExprLogic(n *exprNode) (*exprCompiled, *ExprError) {
+func compileExprLogic(n *exprNode) (*exprCompiled, *Error) {
 	isAnd := n.kind == xnAnd
 	var kids []*exprCode
 	decided := false // a constant operand fixes the result
@@ -251,7 +251,7 @@ func exprMergeOr(kids []*exprCode) []*exprCode {
 	return out
 }
 
-func compileExprEq(n *exprNode) (*exprCompiled, *ExprError) {
+func compileExprEq(n *exprNode) (*exprCompiled, *Error) {
 	l, err := compileExprNode(n.kids[0])
 	if err != nil {
 		return nil, err
@@ -300,7 +300,7 @@ func compileExprEqBool(l, r *exprCompiled) *exprCompiled {
 	return exprBoolCode(&exprCode{op: opEq, kids: []*exprCode{l.code, r.code}})
 }
 
-func compileExprIn(n *exprNode) (*exprCompiled, *ExprError) {
+func compileExprIn(n *exprNode) (*exprCompiled, *Error) {
 	left, err := compileExprNode(n.kids[0])
 	if err != nil {
 		return nil, err

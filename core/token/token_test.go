@@ -1,8 +1,9 @@
-package core
+package token
 
 import (
 	"context"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
@@ -15,11 +16,58 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/aclgate/aclgate/core/jose"
 )
+
+// jtKeyMaterial holds the private keys of the tests, made once.
+type jtKeyMaterial struct {
+	rsa   *rsa.PrivateKey
+	ec256 *ecdsa.PrivateKey
+	ed    ed25519.PrivateKey
+}
+
+var (
+	jtKeysOnce sync.Once
+	jtKeysVal  *jtKeyMaterial
+)
+
+func jtKeys() *jtKeyMaterial {
+	jtKeysOnce.Do(func() {
+		k := &jtKeyMaterial{}
+		k.rsa, _ = rsa.GenerateKey(rand.Reader, 2048)
+		k.ec256, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		_, k.ed, _ = ed25519.GenerateKey(rand.Reader)
+		jtKeysVal = k
+	})
+	return jtKeysVal
+}
+
+// jtWrite writes a file into a temporary directory.
+func jtWrite(t testing.TB, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// jtPublicPEM encodes a public key as a PKIX PEM block.
+func jtPublicPEM(t testing.TB, pub any) []byte {
+	t.Helper()
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+}
 
 const (
 	jtSvcSecret    = "s3cret-value-for-svc"
@@ -27,15 +75,15 @@ const (
 	jtHashedSecret = "hashed-secret-value"
 )
 
-// jtTokenConfig has three clients: svc (plain secret, scopes, permissions,
+// jtConfig has three clients: svc (plain secret, scopes, permissions,
 // groups), colon (a secret with ':', '+', ' ' and '%'), hashed
 // (secret_sha256).
-func jtTokenConfig() TokenConfig {
+func jtConfig() Config {
 	sum := sha256.Sum256([]byte(jtHashedSecret))
-	cfg := DefaultTokenConfig()
+	cfg := DefaultConfig()
 	cfg.Issuer = "https://gw.example"
 	cfg.Audience = []string{"api"}
-	cfg.Clients = []TokenClient{
+	cfg.Clients = []Client{
 		{ID: "svc", Secret: jtSvcSecret, Scopes: []string{"read", "write"}, Permissions: []string{"users:read"}, Groups: []string{"backend"}},
 		{ID: "colon", Secret: jtColonSecret},
 		{ID: "hashed", SecretSHA256: hex.EncodeToString(sum[:]), Scopes: []string{"read"}},
@@ -43,15 +91,15 @@ func jtTokenConfig() TokenConfig {
 	return cfg
 }
 
-func jtIssuer(t testing.TB, mod func(c *TokenConfig)) *TokenIssuer {
+func jtIssuer(t testing.TB, mod func(c *Config)) *Issuer {
 	t.Helper()
-	cfg := jtTokenConfig()
+	cfg := jtConfig()
 	if mod != nil {
 		mod(&cfg)
 	}
-	iss, err := NewTokenIssuer(cfg)
+	iss, err := NewIssuer(cfg)
 	if err != nil {
-		t.Fatalf("NewTokenIssuer: %v", err)
+		t.Fatalf("NewIssuer: %v", err)
 	}
 	return iss
 }
@@ -82,7 +130,7 @@ type jtReq struct {
 	auth   []string
 }
 
-func jtServe(t testing.TB, iss *TokenIssuer, q jtReq) (*httptest.ResponseRecorder, map[string]any) {
+func jtServe(t testing.TB, iss *Issuer, q jtReq) (*httptest.ResponseRecorder, map[string]any) {
 	t.Helper()
 	if q.method == "" {
 		q.method = "POST"
@@ -131,9 +179,9 @@ func TestTokenEndpoint(t *testing.T) {
 		{name: "body secret with : and +", q: jtReq{ct: jtFormCT, body: jtForm(cc, "client_credentials", "client_id", "colon", "client_secret", jtColonSecret)}, status: 200},
 		{name: "Basic secret not form-encoded", q: jtReq{ct: jtFormCT, body: jtForm(cc, "client_credentials"), auth: []string{jtBasicRaw("colon", jtColonSecret)}}, status: 401, err: "invalid_client", basic: true},
 		{name: "secret_sha256", q: jtReq{ct: jtFormCT, body: jtForm(cc, "client_credentials"), auth: []string{jtBasic("hashed", jtHashedSecret)}}, status: 200, scope: "read"},
-		{name: "secret_sha256 digest is not the secret", q: jtReq{ct: jtFormCT, body: jtForm(cc, "client_credentials"), auth: []string{jtBasic("hashed", jtTokenConfig().Clients[2].SecretSHA256)}}, status: 401, err: "invalid_client", basic: true},
+		{name: "secret_sha256 digest is not the secret", q: jtReq{ct: jtFormCT, body: jtForm(cc, "client_credentials"), auth: []string{jtBasic("hashed", jtConfig().Clients[2].SecretSHA256)}}, status: 401, err: "invalid_client", basic: true},
 		{name: "form with charset", q: jtReq{ct: jtFormCT + "; charset=UTF-8", body: jtForm(cc, "client_credentials", "client_id", "svc", "client_secret", jtSvcSecret)}, status: 200, scope: "read write"},
-		{name: "JSON body (seed 004)", q: jtReq{ct: "application/json", body: `{"grant_type":"client_credentials","client_id":"svc","client_secret":"` + jtSvcSecret + `"}`}, status: 200, scope: "read write"},
+		{name: "JSON body", q: jtReq{ct: "application/json", body: `{"grant_type":"client_credentials","client_id":"svc","client_secret":"` + jtSvcSecret + `"}`}, status: 200, scope: "read write"},
 		{name: "JSON body with scope", q: jtReq{ct: "application/json", body: `{"grant_type":"client_credentials","scope":"write","extra":[1]}`, auth: []string{jtBasic("svc", jtSvcSecret)}}, status: 200, scope: "write"},
 		{name: "requested subset", q: jtReq{ct: jtFormCT, body: jtForm(cc, "client_credentials", "scope", "read"), auth: []string{jtBasic("svc", jtSvcSecret)}}, status: 200, scope: "read"},
 		{name: "requested twice the same scope", q: jtReq{ct: jtFormCT, body: jtForm(cc, "client_credentials", "scope", "write  read write"), auth: []string{jtBasic("svc", jtSvcSecret)}}, status: 200, scope: "write read"},
@@ -229,7 +277,7 @@ func TestTokenEndpoint(t *testing.T) {
 				t.Fatalf("scope = %v, want %q", scope, tc.scope)
 			}
 			tok, _ := body["access_token"].(string)
-			claims, err := iss.info.verify(context.Background(), tok)
+			claims, err := jose.Verify(iss.info, context.Background(), tok)
 			if err != nil {
 				t.Fatalf("access token does not verify: %v", err)
 			}
@@ -241,7 +289,7 @@ func TestTokenEndpoint(t *testing.T) {
 }
 
 func TestTokenClaims(t *testing.T) {
-	iss := jtIssuer(t, func(c *TokenConfig) { c.TTL = 90 * time.Second })
+	iss := jtIssuer(t, func(c *Config) { c.TTL = 90 * time.Second })
 	now := time.Unix(1800000000, 0)
 	iss.now = func() time.Time { return now }
 	_, body := jtServe(t, iss, jtReq{ct: jtFormCT, body: jtForm("grant_type", "client_credentials", "scope", "read"), auth: []string{jtBasic("svc", jtSvcSecret)}})
@@ -249,11 +297,11 @@ func TestTokenClaims(t *testing.T) {
 	if body["expires_in"] != float64(90) {
 		t.Fatalf("expires_in = %v", body["expires_in"])
 	}
-	j, err := ParseJWT(tok)
+	j, err := jose.ParseJWT(tok)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if j.Alg != "EdDSA" || j.Typ != "at+jwt" || j.Kid != jwkThumbprint(iss.signer.pub) {
+	if j.Alg != "EdDSA" || j.Typ != "at+jwt" || j.Kid != jose.Thumbprint(iss.signer.Public()) {
 		t.Fatalf("header = %v", j.Header)
 	}
 	c := j.Claims
@@ -278,16 +326,16 @@ func TestTokenClaims(t *testing.T) {
 		t.Errorf("jti = %q", jti)
 	}
 	_, body2 := jtServe(t, iss, jtReq{ct: jtFormCT, body: jtForm("grant_type", "client_credentials"), auth: []string{jtBasic("svc", jtSvcSecret)}})
-	j2, _ := ParseJWT(body2["access_token"].(string))
+	j2, _ := jose.ParseJWT(body2["access_token"].(string))
 	if j2.Claims["jti"] == jti {
 		t.Error("jti repeated")
 	}
 
 	// Without issuer, audience, scopes, permissions and groups these claims
 	// are omitted.
-	bare := jtIssuer(t, func(c *TokenConfig) { c.Issuer = ""; c.Audience = nil })
+	bare := jtIssuer(t, func(c *Config) { c.Issuer = ""; c.Audience = nil })
 	_, body = jtServe(t, bare, jtReq{ct: jtFormCT, body: jtForm("grant_type", "client_credentials"), auth: []string{jtBasic("colon", jtColonSecret)}})
-	j, err = ParseJWT(body["access_token"].(string))
+	j, err = jose.ParseJWT(body["access_token"].(string))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,8 +349,8 @@ func TestTokenClaims(t *testing.T) {
 	}
 }
 
-// Tokens of the issuer verify with the jwt identity source through the
-// published JWKS, also when it is fetched from the same server.
+// Tokens of the issuer verify through the published JWKS, also when it is
+// fetched from the same server.
 func TestTokenVerifiesThroughJWKSURL(t *testing.T) {
 	iss := jtIssuer(t, nil)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -311,16 +359,16 @@ func TestTokenVerifiesThroughJWKSURL(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	cfg := DefaultJWTConfig()
-	cfg.JWKSURL = srv.URL + DefaultJWKSPath
-	cfg.Issuer = "https://gw.example"
-	cfg.Audience = []string{"api"}
-	cfg.PermissionsClaim = "scope"
-	v, err := newJWTVerifier(context.Background(), cfg, srv.Client(), nil)
+	v, err := jose.NewVerifier(context.Background(), jose.Config{
+		JWKSURL:  srv.URL + DefaultJWKSPath,
+		Issuer:   "https://gw.example",
+		Audience: []string{"api"},
+		Leeway:   DefaultLeeway,
+	}, srv.Client(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer v.close()
+	defer v.Close()
 
 	resp, err := srv.Client().PostForm(srv.URL+DefaultTokenPath, url.Values{"grant_type": {"client_credentials"},
 		"client_id": {"svc"}, "client_secret": {jtSvcSecret}})
@@ -331,19 +379,17 @@ func TestTokenVerifiesThroughJWKSURL(t *testing.T) {
 	json.NewDecoder(resp.Body).Decode(&body)
 	resp.Body.Close()
 	tok, _ := body["access_token"].(string)
-	r := httptest.NewRequest("GET", "/api", nil)
-	r.Header.Set("Authorization", "Bearer "+tok)
-	u, err := v.identify(r, false)
+	claims, err := jose.Verify(v, context.Background(), tok)
 	if err != nil {
-		t.Fatalf("identify: %v", err)
+		t.Fatalf("verify: %v", err)
 	}
-	if u.ID != "svc" || strings.Join(u.Permissions, " ") != "read write" || strings.Join(u.Groups, ",") != "backend" {
-		t.Fatalf("user = %+v", u)
+	if claims["sub"] != "svc" || claims["scope"] != "read write" {
+		t.Fatalf("claims = %v", claims)
 	}
 }
 
 func TestTokenJWKSEndpoint(t *testing.T) {
-	iss := jtIssuer(t, func(c *TokenConfig) { c.KeyID = "key-2024"; c.JWKSPath = "/keys" })
+	iss := jtIssuer(t, func(c *Config) { c.KeyID = "key-2024"; c.JWKSPath = "/keys" })
 	w, body := jtServe(t, iss, jtReq{method: "GET", path: "/keys"})
 	if w.Code != 200 || w.Header().Get("Cache-Control") != "max-age=300" || w.Header().Get("Content-Type") != "application/json" {
 		t.Fatalf("GET: %d %v", w.Code, w.Header())
@@ -385,10 +431,10 @@ func TestTokeninfo(t *testing.T) {
 
 	// Same key, another issuer name.
 	now := time.Now().Unix()
-	otherIss, _ := jwsEncode(iss.signer, map[string]any{"typ": "at+jwt"}, map[string]any{"iss": "https://evil.example", "sub": "svc", "exp": now + 60})
+	otherIss, _ := iss.signer.Sign(map[string]any{"typ": "at+jwt"}, map[string]any{"iss": "https://evil.example", "sub": "svc", "exp": now + 60})
 	// Same key and issuer, but not an access token.
-	idToken, _ := jwsEncode(iss.signer, map[string]any{"typ": "JWT"}, map[string]any{"iss": "https://gw.example", "sub": "svc", "exp": now + 60})
-	mediaType, _ := jwsEncode(iss.signer, map[string]any{"typ": "application/at+jwt"}, map[string]any{"iss": "https://gw.example", "sub": "svc", "exp": now + 60})
+	idToken, _ := iss.signer.Sign(map[string]any{"typ": "JWT"}, map[string]any{"iss": "https://gw.example", "sub": "svc", "exp": now + 60})
+	mediaType, _ := iss.signer.Sign(map[string]any{"typ": "application/at+jwt"}, map[string]any{"iss": "https://gw.example", "sub": "svc", "exp": now + 60})
 
 	cases := []struct {
 		name   string
@@ -494,31 +540,38 @@ func TestTokenSigningKeys(t *testing.T) {
 		tc := tc
 		t.Run(tc.name, func(t *testing.T) {
 			path := jtWrite(t, "key.pem", tc.pem)
-			iss := jtIssuer(t, func(c *TokenConfig) { c.SigningKey = path })
+			iss := jtIssuer(t, func(c *Config) { c.SigningKey = path })
 			_, body := jtServe(t, iss, jtReq{ct: jtFormCT, body: jtForm("grant_type", "client_credentials"), auth: []string{jtBasic("svc", jtSvcSecret)}})
 			tok, _ := body["access_token"].(string)
-			j, err := ParseJWT(tok)
+			j, err := jose.ParseJWT(tok)
 			if err != nil || j.Alg != tc.alg {
 				t.Fatalf("alg %v, err %v", j, err)
 			}
-			// Through the published JWKS, with the jwt identity source.
-			cfg := DefaultJWTConfig()
-			cfg.JWKSFile = jtWrite(t, "jwks.json", iss.JWKS())
-			cfg.Issuer = "https://gw.example"
-			cfg.Audience = []string{"api"}
-			v := jtVerifier(t, cfg)
-			v.now = time.Now
-			if _, err := v.verify(context.Background(), tok); err != nil {
+			// Through the published JWKS, whose key names its algorithm.
+			v, err := jose.NewVerifier(context.Background(), jose.Config{
+				JWKSFile: jtWrite(t, "jwks.json", iss.JWKS()),
+				Issuer:   "https://gw.example",
+				Audience: []string{"api"},
+				Leeway:   DefaultLeeway,
+			}, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer v.Close()
+			if _, err := jose.Verify(v, context.Background(), tok); err != nil {
 				t.Fatalf("verify through the JWKS: %v", err)
 			}
-			if len(v.algs) != 1 || v.algs[tc.alg] == nil {
-				t.Fatalf("JWKS key not bound to %s", tc.alg)
+			var doc struct {
+				Keys []map[string]any `json:"keys"`
+			}
+			if err := json.Unmarshal(iss.JWKS(), &doc); err != nil || len(doc.Keys) != 1 || doc.Keys[0]["alg"] != tc.alg {
+				t.Fatalf("JWKS key not bound to %s: %s", tc.alg, iss.JWKS())
 			}
 		})
 	}
 }
 
-func TestTokenConfigErrors(t *testing.T) {
+func TestConfigErrors(t *testing.T) {
 	k := jtKeys()
 	weak, _ := rsa.GenerateKey(rand.Reader, 1024)
 	p384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
@@ -528,41 +581,41 @@ func TestTokenConfigErrors(t *testing.T) {
 	}
 	cases := []struct {
 		name string
-		mod  func(c *TokenConfig)
+		mod  func(c *Config)
 		want []string
 	}{
-		{"no clients", func(c *TokenConfig) { c.Clients = nil }, []string{"client"}},
-		{"empty client id", func(c *TokenConfig) { c.Clients[0].ID = "" }, []string{"empty id"}},
-		{"duplicate client", func(c *TokenConfig) { c.Clients[1].ID = "svc" }, []string{`"svc"`, "twice"}},
-		{"secret and secret_sha256", func(c *TokenConfig) { c.Clients[0].SecretSHA256 = c.Clients[2].SecretSHA256 }, []string{`"svc"`, "secret_sha256"}},
-		{"no secret", func(c *TokenConfig) { c.Clients[0].Secret = "" }, []string{`"svc"`, "secret"}},
-		{"bad secret_sha256", func(c *TokenConfig) { c.Clients[2].SecretSHA256 = "abc" }, []string{`"hashed"`, "secret_sha256"}},
-		{"bad scope", func(c *TokenConfig) { c.Clients[0].Scopes = []string{"read write"} }, []string{`"svc"`, "scope"}},
-		{"empty permission", func(c *TokenConfig) { c.Clients[0].Permissions = []string{""} }, []string{`"svc"`, "permissions"}},
-		{"empty group", func(c *TokenConfig) { c.Clients[0].Groups = []string{""} }, []string{`"svc"`, "groups"}},
-		{"ttl under a second", func(c *TokenConfig) { c.TTL = time.Millisecond }, []string{"ttl"}},
-		{"negative ttl", func(c *TokenConfig) { c.TTL = -time.Hour }, []string{"ttl"}},
-		{"relative path", func(c *TokenConfig) { c.TokenPath = "oauth/token" }, []string{"token_path"}},
-		{"same paths", func(c *TokenConfig) { c.TokeninfoPath = c.JWKSPath }, []string{"jwks_path", "tokeninfo_path"}},
-		{"empty audience", func(c *TokenConfig) { c.Audience = []string{""} }, []string{"audience"}},
-		{"unreadable signing_key", func(c *TokenConfig) { c.SigningKey = filepath.Join(t.TempDir(), "nope.pem") }, []string{"signing_key", "nope.pem"}},
-		{"not PEM", func(c *TokenConfig) { c.SigningKey = jtWrite(t, "k.pem", []byte("hello")) }, []string{"signing_key", "no PEM private key"}},
-		{"public key", func(c *TokenConfig) { c.SigningKey = jtWrite(t, "k.pem", jtPublicPEM(t, &k.rsa.PublicKey)) }, []string{"signing_key", "no PEM private key"}},
-		{"weak RSA", func(c *TokenConfig) {
+		{"no clients", func(c *Config) { c.Clients = nil }, []string{"client"}},
+		{"empty client id", func(c *Config) { c.Clients[0].ID = "" }, []string{"empty id"}},
+		{"duplicate client", func(c *Config) { c.Clients[1].ID = "svc" }, []string{`"svc"`, "twice"}},
+		{"secret and secret_sha256", func(c *Config) { c.Clients[0].SecretSHA256 = c.Clients[2].SecretSHA256 }, []string{`"svc"`, "secret_sha256"}},
+		{"no secret", func(c *Config) { c.Clients[0].Secret = "" }, []string{`"svc"`, "secret"}},
+		{"bad secret_sha256", func(c *Config) { c.Clients[2].SecretSHA256 = "abc" }, []string{`"hashed"`, "secret_sha256"}},
+		{"bad scope", func(c *Config) { c.Clients[0].Scopes = []string{"read write"} }, []string{`"svc"`, "scope"}},
+		{"empty permission", func(c *Config) { c.Clients[0].Permissions = []string{""} }, []string{`"svc"`, "permissions"}},
+		{"empty group", func(c *Config) { c.Clients[0].Groups = []string{""} }, []string{`"svc"`, "groups"}},
+		{"ttl under a second", func(c *Config) { c.TTL = time.Millisecond }, []string{"ttl"}},
+		{"negative ttl", func(c *Config) { c.TTL = -time.Hour }, []string{"ttl"}},
+		{"relative path", func(c *Config) { c.TokenPath = "oauth/token" }, []string{"token_path"}},
+		{"same paths", func(c *Config) { c.TokeninfoPath = c.JWKSPath }, []string{"jwks_path", "tokeninfo_path"}},
+		{"empty audience", func(c *Config) { c.Audience = []string{""} }, []string{"audience"}},
+		{"unreadable signing_key", func(c *Config) { c.SigningKey = filepath.Join(t.TempDir(), "nope.pem") }, []string{"signing_key", "nope.pem"}},
+		{"not PEM", func(c *Config) { c.SigningKey = jtWrite(t, "k.pem", []byte("hello")) }, []string{"signing_key", "no PEM private key"}},
+		{"public key", func(c *Config) { c.SigningKey = jtWrite(t, "k.pem", jtPublicPEM(t, &k.rsa.PublicKey)) }, []string{"signing_key", "no PEM private key"}},
+		{"weak RSA", func(c *Config) {
 			c.SigningKey = keyFile("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(weak), nil)
 		}, []string{"signing_key", "1024 bits"}},
-		{"P-384", func(c *TokenConfig) { c.SigningKey = keyFile("PRIVATE KEY", der384, nil) }, []string{"signing_key", "P-256"}},
-		{"encrypted", func(c *TokenConfig) {
+		{"P-384", func(c *Config) { c.SigningKey = keyFile("PRIVATE KEY", der384, nil) }, []string{"signing_key", "P-256"}},
+		{"encrypted", func(c *Config) {
 			c.SigningKey = keyFile("RSA PRIVATE KEY", []byte("x"), map[string]string{"Proc-Type": "4,ENCRYPTED", "DEK-Info": "AES-128-CBC,00"})
 		}, []string{"signing_key", "encrypted"}},
-		{"corrupt key", func(c *TokenConfig) { c.SigningKey = keyFile("PRIVATE KEY", []byte("junk"), nil) }, []string{"signing_key", "invalid PRIVATE KEY"}},
+		{"corrupt key", func(c *Config) { c.SigningKey = keyFile("PRIVATE KEY", []byte("junk"), nil) }, []string{"signing_key", "invalid PRIVATE KEY"}},
 	}
 	for _, tc := range cases {
 		tc := tc
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := jtTokenConfig()
+			cfg := jtConfig()
 			tc.mod(&cfg)
-			_, err := NewTokenIssuer(cfg)
+			_, err := NewIssuer(cfg)
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -582,8 +635,8 @@ func TestTokenConfigErrors(t *testing.T) {
 
 func TestTokenDefaults(t *testing.T) {
 	var warnings []string
-	cfg := TokenConfig{Clients: []TokenClient{{ID: "c", Secret: "s"}}, Warn: func(m string) { warnings = append(warnings, m) }}
-	iss, err := NewTokenIssuer(cfg)
+	cfg := Config{Clients: []Client{{ID: "c", Secret: "s"}}, Warn: func(m string) { warnings = append(warnings, m) }}
+	iss, err := NewIssuer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -593,15 +646,25 @@ func TestTokenDefaults(t *testing.T) {
 	if iss.tokenPath != DefaultTokenPath || iss.jwksPath != DefaultJWKSPath || iss.infoPath != DefaultTokeninfoPath || iss.ttlSecs != 3600 {
 		t.Fatalf("defaults: %q %q %q %d", iss.tokenPath, iss.jwksPath, iss.infoPath, iss.ttlSecs)
 	}
-	d := DefaultTokenConfig()
+	d := DefaultConfig()
 	if d.TTL != time.Hour || d.TokenPath != "/oauth/token" || d.JWKSPath != "/.well-known/jwks.json" || d.TokeninfoPath != "/tokeninfo" {
-		t.Fatalf("DefaultTokenConfig = %+v", d)
+		t.Fatalf("DefaultConfig = %+v", d)
 	}
 	// With a signing key, no warning.
 	warnings = nil
 	der, _ := x509.MarshalPKCS8PrivateKey(jtKeys().ed)
 	cfg.SigningKey = jtWrite(t, "k.pem", pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
-	if _, err := NewTokenIssuer(cfg); err != nil || len(warnings) != 0 {
+	if _, err := NewIssuer(cfg); err != nil || len(warnings) != 0 {
 		t.Fatalf("err %v warnings %q", err, warnings)
 	}
+}
+
+// jtJSON marshals v.
+func jtJSON(t testing.TB, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -1,7 +1,9 @@
-package core
+package expr
 
-// Expression is a compiled ACL expression (SPEC §7). It is safe for
-// concurrent use; Eval does no parsing, no reflection and, for the usual
+import "strconv"
+
+// Expression is a compiled ACL expression. It is safe for
+// concurrent use; Run does no parsing, no reflection and, for the usual
 // shapes, no allocation.
 //
 // The language is JavaScript-like:
@@ -35,11 +37,11 @@ type Expression struct {
 	code *exprCode // a boolean node; nil for the zero Expression
 }
 
-// CompileExpression compiles src. Errors are *ExprError and carry the
+// Compile compiles src. Errors are *Error and carry the
 // 1-based column of the problem: a syntax error, an unknown identifier, an
 // empty expression, nesting deeper than 100 levels or a source longer than
 // 4096 bytes. It never panics.
-func CompileExpression(src string) (*Expression, error) {
+func Compile(src string) (*Expression, error) {
 	n, perr := parseExpr(src)
 	if perr != nil {
 		return nil, perr
@@ -51,30 +53,31 @@ func CompileExpression(src string) (*Expression, error) {
 	return &Expression{src: src, code: code}, nil
 }
 
-// exprAnonymousEnv is used when Eval is given a nil Env.
-var exprAnonymousEnv = &Env{User: &User{}}
-
-// Eval runs the expression and reports whether its value is truthy. A nil
-// env, or one with a nil User, is treated as the anonymous caller; a nil or
-// zero Expression evaluates to false.
-func (e *Expression) Eval(env *Env) bool {
+// Run evaluates e in env and reports whether its value is truthy. A nil
+// env is the anonymous caller with no client type, outside the backoffice;
+// a nil or zero Expression evaluates to false. Run is a plain function, not
+// a method, because under yaegi an interpreted method call costs several
+// times a function call.
+func Run(e *Expression, env *Env) bool {
 	if e == nil || e.code == nil {
 		return false
 	}
-	if env == nil || env.User == nil {
-		return exprEvalAnonymous(e.code, env)
+	if env == nil {
+		return exprTruth(e.code, anonymousEnv)
 	}
 	return exprTruth(e.code, env)
 }
 
-// exprEvalAnonymous runs code for a nil env or one without a User.
-func exprEvalAnonymous(code *exprCode, env *Env) bool {
-	if env == nil {
-		return exprTruth(code, exprAnonymousEnv)
+// anonymousEnv is used when Run is given a nil Env.
+var anonymousEnv = &Env{}
+
+// Constant reports whether e always has the same value, and which. A rule
+// whose expression is the constant true needs no evaluation at all.
+func (e *Expression) Constant() (value, ok bool) {
+	if e == nil || e.code == nil || e.code.op != opConst {
+		return false, false
 	}
-	cp := *env
-	cp.User = exprAnonymousEnv.User
-	return exprTruth(code, &cp)
+	return e.code.b, true
 }
 
 // String returns the source text.
@@ -85,8 +88,8 @@ func (e *Expression) String() string {
 	return e.src
 }
 
-// ExprError is a compile error of an expression.
-type ExprError struct {
+// Error is a compile error of an expression.
+type Error struct {
 	// Column is 1-based, counted in bytes.
 	Column int
 	// Msg describes the problem and names the offending token.
@@ -94,26 +97,4 @@ type ExprError struct {
 }
 
 // Error returns "column N: msg".
-func (e *ExprError) Error() string { return "column " + itoa(e.Column) + ": " + e.Msg }
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
-}
+func (e *Error) Error() string { return "column " + strconv.Itoa(e.Column) + ": " + e.Msg }

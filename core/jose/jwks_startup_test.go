@@ -1,4 +1,4 @@
-package core
+package jose
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 // A jwks_url on the same gateway answers 404 while the gateway is still
 // switching to the new configuration; the background fetch then waits
 // before retrying. A request that arrives in that window must fetch the
-// keys itself rather than reject a valid token (SPEC §8: the JWKS may be
+// keys itself rather than reject a valid token (the JWKS may be
 // served by the gateway that is starting). Found by the real-Traefik
 // token-flow test.
 func TestJWKSFailedStartupFetchDoesNotBlockRequests(t *testing.T) {
@@ -23,7 +23,7 @@ func TestJWKSFailedStartupFetchDoesNotBlockRequests(t *testing.T) {
 	jtEventually(t, "the failed start-up fetch", func() bool { return s.count() >= 1 })
 	time.Sleep(20 * time.Millisecond) // let the fetch finish
 	s.set(200, jtSingleJWKS(t, "k1", &k.rsa.PublicKey), "")
-	if _, err := v.verify(context.Background(), jtToken(t, "k1", k.rsa)); err != nil {
+	if _, err := Verify(v, context.Background(), jtToken(t, "k1", k.rsa)); err != nil {
 		t.Fatalf("valid token right after a failed start-up fetch: %v", err)
 	}
 	// requests that find no keys are still rate-limited among themselves
@@ -33,7 +33,7 @@ func TestJWKSFailedStartupFetchDoesNotBlockRequests(t *testing.T) {
 	time.Sleep(20 * time.Millisecond)
 	before := s.count()
 	for i := 0; i < 5; i++ {
-		v2.verify(context.Background(), jtToken(t, "k1", k.rsa))
+		Verify(v2, context.Background(), jtToken(t, "k1", k.rsa))
 	}
 	if n := s.count() - before; n != 1 {
 		t.Fatalf("%d fetches for 5 requests without keys, want 1", n)
@@ -50,7 +50,7 @@ func TestJWKSUnknownKidRightAfterStartup(t *testing.T) {
 	v := jtURLVerifier(t, s.srv.URL, defaultJWKSTuning(), nil)
 	jtEventually(t, "the start-up fetch", func() bool { return v.remote.load() != nil })
 	s.set(200, jtSingleJWKS(t, "new", &k.rsa.PublicKey), "")
-	if _, err := v.verify(context.Background(), jtToken(t, "new", k.rsa)); err != nil {
+	if _, err := Verify(v, context.Background(), jtToken(t, "new", k.rsa)); err != nil {
 		t.Fatalf("new kid right after start-up: %v", err)
 	}
 }

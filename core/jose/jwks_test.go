@@ -1,4 +1,4 @@
-package core
+package jose
 
 import (
 	"context"
@@ -36,7 +36,7 @@ func TestJWKSThumbprintVectors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := jwkThumbprint(k); got != tc.want {
+			if got := Thumbprint(k); got != tc.want {
 				t.Fatalf("thumbprint = %s, want %s", got, tc.want)
 			}
 		})
@@ -47,9 +47,9 @@ func TestJWKSParse(t *testing.T) {
 	k := jtKeys()
 	weak, _ := rsa.GenerateKey(rand.Reader, 1024)
 	p521, _ := ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
-	rsaM := jwkMembers(&jwsKey{kty: "RSA", rsa: &k.rsa.PublicKey})
-	ecM := jwkMembers(&jwsKey{kty: "EC", crv: "P-256", ec: &k.ec256.PublicKey})
-	weakM := jwkMembers(&jwsKey{kty: "RSA", rsa: &weak.PublicKey})
+	rsaM := jwkMembers(&Key{kty: "RSA", rsa: &k.rsa.PublicKey})
+	ecM := jwkMembers(&Key{kty: "EC", crv: "P-256", ec: &k.ec256.PublicKey})
+	weakM := jwkMembers(&Key{kty: "RSA", rsa: &weak.PublicKey})
 	rsaKey := `"kty":"RSA","n":"` + rsaM["n"] + `","e":"AQAB"`
 	ecKey := `"kty":"EC","crv":"P-256","x":"` + ecM["x"] + `","y":"` + ecM["y"] + `"`
 	p521X := make([]byte, 66)
@@ -108,7 +108,7 @@ func TestJWKSRoundTrip(t *testing.T) {
 	if err != nil || len(problems) != 0 || len(keys) != 5 {
 		t.Fatalf("keys %d problems %q err %v", len(keys), problems, err)
 	}
-	again := jwksDocument(keys)
+	again := JWKSDocument(keys)
 	if string(again) != string(doc) {
 		t.Fatalf("round trip differs:\n%s\n%s", doc, again)
 	}
@@ -241,7 +241,7 @@ func jtSingleJWKS(t testing.TB, kid string, pub *rsa.PublicKey) []byte {
 		t.Fatal(err)
 	}
 	jk.kid = kid
-	return jwksDocument([]*jwsKey{jk})
+	return JWKSDocument([]*Key{jk})
 }
 
 // jtFastTuning shrinks the fetcher timings for tests.
@@ -255,14 +255,14 @@ func jtFastTuning() jwksTuning {
 	return tune
 }
 
-func jtURLVerifier(t *testing.T, url string, tune jwksTuning, warn func(string)) *jwtVerifier {
-	cfg := DefaultJWTConfig()
+func jtURLVerifier(t *testing.T, url string, tune jwksTuning, warn func(string)) *Verifier {
+	cfg := jtDefault()
 	cfg.JWKSURL = url
-	v, err := newJWTVerifierTuned(context.Background(), cfg, nil, warn, tune)
+	v, err := newVerifierTuned(context.Background(), cfg, nil, warn, tune)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { v.close() })
+	t.Cleanup(func() { v.Close() })
 	return v
 }
 
@@ -287,11 +287,11 @@ func TestJWKSFetchAndCache(t *testing.T) {
 	s := jtNewJWKSServer(t, jtSingleJWKS(t, "k1", &k.rsa.PublicKey))
 	v := jtURLVerifier(t, s.srv.URL, defaultJWKSTuning(), nil)
 	for i := 0; i < 20; i++ {
-		if _, err := v.verify(context.Background(), jtToken(t, "k1", k.rsa)); err != nil {
+		if _, err := Verify(v, context.Background(), jtToken(t, "k1", k.rsa)); err != nil {
 			t.Fatalf("verify %d: %v", i, err)
 		}
 	}
-	if _, err := v.verify(context.Background(), jtToken(t, "", k.rsa)); err != nil {
+	if _, err := Verify(v, context.Background(), jtToken(t, "", k.rsa)); err != nil {
 		t.Fatalf("verify without kid: %v", err)
 	}
 	if n := s.count(); n != 1 {
@@ -307,7 +307,7 @@ func TestJWKSRefreshAfterMaxAge(t *testing.T) {
 	tune.minTTL = 200 * time.Millisecond
 	tune.kidInterval = 0
 	v := jtURLVerifier(t, s.srv.URL, tune, nil)
-	if _, err := v.verify(context.Background(), jtToken(t, "k1", k.rsa)); err != nil {
+	if _, err := Verify(v, context.Background(), jtToken(t, "k1", k.rsa)); err != nil {
 		t.Fatal(err)
 	}
 	if n := s.count(); n != 1 {
@@ -317,11 +317,11 @@ func TestJWKSRefreshAfterMaxAge(t *testing.T) {
 	// the background and keeps being served by the old set meanwhile.
 	s.set(200, jtSingleJWKS(t, "k1", &k.rsa2.PublicKey), "max-age=0")
 	time.Sleep(250 * time.Millisecond)
-	if _, err := v.verify(context.Background(), jtToken(t, "k1", k.rsa)); err != nil {
+	if _, err := Verify(v, context.Background(), jtToken(t, "k1", k.rsa)); err != nil {
 		t.Fatalf("stale set still serves: %v", err)
 	}
 	jtEventually(t, "the background refresh", func() bool {
-		_, err := v.verify(context.Background(), jtToken(t, "k1", k.rsa2))
+		_, err := Verify(v, context.Background(), jtToken(t, "k1", k.rsa2))
 		return err == nil
 	})
 }
@@ -333,13 +333,13 @@ func TestJWKSUnknownKidRateLimit(t *testing.T) {
 	tune.kidInterval = 500 * time.Millisecond
 	v := jtURLVerifier(t, s.srv.URL, tune, nil)
 	jtEventually(t, "the start-up fetch", func() bool { return v.remote.load() != nil })
-	if _, err := v.verify(context.Background(), jtToken(t, "k1", k.rsa)); err != nil {
+	if _, err := Verify(v, context.Background(), jtToken(t, "k1", k.rsa)); err != nil {
 		t.Fatal(err)
 	}
 	// The start-up fetch does not count against the unknown-kid limit: the
 	// first unknown kid refetches at once (and finds nothing here).
 	before := s.count()
-	if _, err := v.verify(context.Background(), jtToken(t, "k0", k.rsa)); err != errJWTNoKey {
+	if _, err := Verify(v, context.Background(), jtToken(t, "k0", k.rsa)); err != errJWTNoKey {
 		t.Fatalf("k0: %v", err)
 	}
 	if s.count() != before+1 {
@@ -349,7 +349,7 @@ func TestJWKSUnknownKidRateLimit(t *testing.T) {
 	s.set(200, jtSingleJWKS(t, "k2", &k.rsa2.PublicKey), "")
 
 	// Within kidInterval of the last refetch an unknown kid fetches nothing.
-	if _, err := v.verify(context.Background(), jtToken(t, "k2", k.rsa2)); err != errJWTNoKey {
+	if _, err := Verify(v, context.Background(), jtToken(t, "k2", k.rsa2)); err != errJWTNoKey {
 		t.Fatalf("k2 inside the interval: %v", err)
 	}
 	if s.count() != base {
@@ -367,7 +367,7 @@ func TestJWKSUnknownKidRateLimit(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := v.verify(context.Background(), tok); err == nil {
+			if _, err := Verify(v, context.Background(), tok); err == nil {
 				atomic.AddInt64(&ok, 1)
 			}
 		}()
@@ -379,13 +379,13 @@ func TestJWKSUnknownKidRateLimit(t *testing.T) {
 	if ok == 0 {
 		t.Fatal("no caller verified after the refetch")
 	}
-	if _, err := v.verify(context.Background(), tok); err != nil {
+	if _, err := Verify(v, context.Background(), tok); err != nil {
 		t.Fatalf("k2 after the refetch: %v", err)
 	}
 	// A kid nobody has: one more fetch at most per interval.
 	base = s.count()
 	for i := 0; i < 10; i++ {
-		if _, err := v.verify(context.Background(), jtToken(t, "ghost", k.rsa)); err != errJWTNoKey {
+		if _, err := Verify(v, context.Background(), jtToken(t, "ghost", k.rsa)); err != errJWTNoKey {
 			t.Fatalf("ghost: %v", err)
 		}
 	}
@@ -423,18 +423,18 @@ func TestJWKSBadAnswersKeepOldKeys(t *testing.T) {
 					atomic.AddInt64(&warned, 1)
 				}
 			})
-			if _, err := v.verify(context.Background(), jtToken(t, "k1", k.rsa)); err != nil {
+			if _, err := Verify(v, context.Background(), jtToken(t, "k1", k.rsa)); err != nil {
 				t.Fatal(err)
 			}
 			s.set(tc.status, tc.body, "")
 			// An unknown kid forces a refetch, which fails.
-			if _, err := v.verify(context.Background(), jtToken(t, "k2", k.rsa2)); err != errJWTNoKey {
+			if _, err := Verify(v, context.Background(), jtToken(t, "k2", k.rsa2)); err != errJWTNoKey {
 				t.Fatalf("k2: %v", err)
 			}
 			if s.count() < 2 {
 				t.Fatalf("no refetch")
 			}
-			if _, err := v.verify(context.Background(), jtToken(t, "k1", k.rsa)); err != nil {
+			if _, err := Verify(v, context.Background(), jtToken(t, "k1", k.rsa)); err != nil {
 				t.Fatalf("old keys lost: %v", err)
 			}
 			if atomic.LoadInt64(&warned) == 0 {
@@ -449,7 +449,7 @@ func TestJWKSOversizedFirstAnswer(t *testing.T) {
 	huge := []byte(`{"keys":[` + strings.Repeat(" ", MaxJWKSSize) + `]}`)
 	s := jtNewJWKSServer(t, huge)
 	v := jtURLVerifier(t, s.srv.URL, jtFastTuning(), nil)
-	if _, err := v.verify(context.Background(), jtToken(t, "k1", k.rsa)); err != errJWTNoKey {
+	if _, err := Verify(v, context.Background(), jtToken(t, "k1", k.rsa)); err != errJWTNoKey {
 		t.Fatalf("verify = %v", err)
 	}
 	// Just under the limit is fine.
@@ -460,7 +460,7 @@ func TestJWKSOversizedFirstAnswer(t *testing.T) {
 	}
 	s.set(200, padded, "")
 	jtEventually(t, "a fetch of exactly 1 MiB", func() bool {
-		_, err := v.verify(context.Background(), jtToken(t, "k1", k.rsa))
+		_, err := Verify(v, context.Background(), jtToken(t, "k1", k.rsa))
 		return err == nil
 	})
 }
@@ -481,7 +481,7 @@ func TestJWKSServerStartsLater(t *testing.T) {
 	tune.maxBackoff = time.Hour
 	v := jtURLVerifier(t, "http://"+addr+"/jwks", tune, nil)
 	tok := jtToken(t, "k1", k.rsa)
-	if _, err := v.verify(context.Background(), tok); err != errJWTNoKey {
+	if _, err := Verify(v, context.Background(), tok); err != errJWTNoKey {
 		t.Fatalf("before the server: %v", err)
 	}
 
@@ -495,7 +495,7 @@ func TestJWKSServerStartsLater(t *testing.T) {
 	s.srv.Listener = l2
 	s.srv.Start()
 	defer s.srv.Close()
-	if _, err := v.verify(context.Background(), tok); err != nil {
+	if _, err := Verify(v, context.Background(), tok); err != nil {
 		t.Fatalf("after the server started: %v", err)
 	}
 }
@@ -524,18 +524,18 @@ func TestJWKSClose(t *testing.T) {
 	k := jtKeys()
 	s := jtNewJWKSServer(t, nil)
 	s.set(503, nil, "")
-	cfg := DefaultJWTConfig()
+	cfg := jtDefault()
 	cfg.JWKSURL = s.srv.URL
-	v, err := newJWTVerifierTuned(context.Background(), cfg, nil, nil, jtFastTuning())
+	v, err := newVerifierTuned(context.Background(), cfg, nil, nil, jtFastTuning())
 	if err != nil {
 		t.Fatal(err)
 	}
 	jtEventually(t, "a fetch", func() bool { return s.count() >= 1 })
-	v.close()
+	v.Close()
 	time.Sleep(50 * time.Millisecond)
 	n := s.count()
 	s.set(200, jtSingleJWKS(t, "k1", &k.rsa.PublicKey), "")
-	if _, err := v.verify(context.Background(), jtToken(t, "k1", k.rsa)); err != errJWTNoKey {
+	if _, err := Verify(v, context.Background(), jtToken(t, "k1", k.rsa)); err != errJWTNoKey {
 		t.Fatalf("verify after close: %v", err)
 	}
 	time.Sleep(200 * time.Millisecond)
@@ -562,13 +562,13 @@ func TestJWKSRequestContext(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	if _, err := v.verify(ctx, jtToken(t, "k1", k.rsa)); err != errJWTNoKey {
+	if _, err := Verify(v, ctx, jtToken(t, "k1", k.rsa)); err != errJWTNoKey {
 		t.Fatalf("verify = %v", err)
 	}
 	if d := time.Since(start); d > 2*time.Second {
 		t.Fatalf("waited %v", d)
 	}
-	v.close()
+	v.Close()
 }
 
 func TestJWKSEd25519AndECOverURL(t *testing.T) {
@@ -581,7 +581,7 @@ func TestJWKSEd25519AndECOverURL(t *testing.T) {
 		key      any
 	}{{"EdDSA", "ed", k.ed}, {"ES256", "ec256", k.ec256}, {"ES384", "ec384", k.ec384}, {"PS512", "rsa2", k.rsa2}}
 	for _, tc := range cases {
-		if _, err := v.verify(context.Background(), jtSign(t, tc.alg, tc.kid, tc.key, jtClaims(nil), nil)); err != nil {
+		if _, err := Verify(v, context.Background(), jtSign(t, tc.alg, tc.kid, tc.key, jtClaims(nil), nil)); err != nil {
 			t.Errorf("%s: %v", tc.alg, err)
 		}
 	}

@@ -1,8 +1,8 @@
-package core
+package jose
 
 // Compact JWS decoding, signing and signature verification (RFC 7515,
-// RFC 7518, RFC 8037), shared by the JWT verifier (SPEC §2.2) and the token
-// issuer (SPEC §8). Only the standard library is used, within the Go subset
+// RFC 7518, RFC 8037), shared by the JWT verifier and the token
+// issuer. Only the standard library is used, within the Go subset
 // yaegi interprets.
 
 import (
@@ -11,7 +11,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/hmac"
-	"crypto/rand"
+
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/sha512"
@@ -52,9 +52,12 @@ var (
 	errJWTIssuer     = errors.New("jwt: issuer mismatch")
 	errJWTAudience   = errors.New("jwt: audience mismatch")
 
-	errJSONSyntax    = errors.New("invalid JSON")
-	errJSONDuplicate = errors.New("duplicate JSON member name")
+	errJSONSyntax = errors.New("invalid JSON")
 )
+
+// ErrDuplicateMember is DecodeObject's error for a member name given twice
+// in one object.
+var ErrDuplicateMember = errors.New("duplicate JSON member name")
 
 // JWT is a decoded compact JWS whose signature has NOT been verified.
 type JWT struct {
@@ -138,9 +141,9 @@ func jwsParse(token string) (*JWT, []byte, error) {
 	if err != nil {
 		return nil, nil, errJWTBase64
 	}
-	header, err := jsonObject(hb)
+	header, err := DecodeObject(hb)
 	if err != nil {
-		if err == errJSONDuplicate {
+		if err == ErrDuplicateMember {
 			return nil, nil, errJWTDuplicate
 		}
 		return nil, nil, errJWTHeader
@@ -178,9 +181,9 @@ func jwsParse(token string) (*JWT, []byte, error) {
 
 // jwtClaims decodes a payload into a claims set.
 func jwtClaims(payload []byte) (map[string]any, error) {
-	claims, err := jsonObject(payload)
+	claims, err := DecodeObject(payload)
 	if err != nil {
-		if err == errJSONDuplicate {
+		if err == ErrDuplicateMember {
 			return nil, errJWTDuplicate
 		}
 		return nil, errJWTClaimsJSON
@@ -188,12 +191,12 @@ func jwtClaims(payload []byte) (map[string]any, error) {
 	return claims, nil
 }
 
-// jsonObject decodes data, which must hold exactly one JSON object, into a
-// map. Numbers become json.Number. A member name repeated in any object, at
-// any depth, gives errJSONDuplicate (RFC 7519 §4, RFC 8725 §3.4: one
+// DecodeObject decodes data, which must hold exactly one JSON object, into a
+// map, as strictly as JOSE headers and claims need. Numbers become json.Number. A member name repeated in any object, at
+// any depth, gives ErrDuplicateMember (RFC 7519 §4, RFC 8725 §3.4: one
 // consistent reading for every party); other problems, including nesting
 // deeper than jsonMaxDepth, give errJSONSyntax.
-func jsonObject(data []byte) (map[string]any, error) {
+func DecodeObject(data []byte) (map[string]any, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var m map[string]any
@@ -273,7 +276,7 @@ func jsonCheckNames(data []byte) error {
 					name = []byte(s)
 				}
 				if jsonSeen(f, names, name) {
-					return errJSONDuplicate
+					return ErrDuplicateMember
 				}
 				names = append(names, name)
 			}
@@ -332,7 +335,7 @@ type jwsAlg struct {
 
 func (a *jwsAlg) asymmetric() bool { return a.family != jwsHMAC }
 
-// jwsAlgs are the supported algorithms, by name (SPEC §2.2). "none" is not
+// jwsAlgs are the supported algorithms, by name. "none" is not
 // among them; ES512 (P-521) and RSA1_5-style encryption algs are unknown.
 var jwsAlgs = map[string]*jwsAlg{
 	"RS256": &jwsAlg{name: "RS256", family: jwsRSA, hash: crypto.SHA256, newHash: sha256.New},
@@ -352,8 +355,8 @@ var jwsAlgs = map[string]*jwsAlg{
 // jwsAlgOrder is the canonical order of jwsAlgs, for defaults and messages.
 var jwsAlgOrder = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA", "HS256", "HS384", "HS512"}
 
-// jwsKey is one verification key. Exactly one of rsa, ec, ed, hmac is set.
-type jwsKey struct {
+// Key is one verification key. Exactly one of rsa, ec, ed, hmac is set.
+type Key struct {
 	// kid is the JWK "kid"; empty for PEM keys and hmac_secret.
 	kid string
 	// alg, when set (JWK "alg"), is the only algorithm the key accepts.
@@ -371,7 +374,7 @@ type jwsKey struct {
 // accepts binds algorithms to key types (RFC 8725 §3.1): an RSA key only
 // RS*/PS*, P-256 only ES256, P-384 only ES384, Ed25519 only EdDSA, an HMAC
 // secret only HS*; a JWK "alg" narrows this to one algorithm.
-func (k *jwsKey) accepts(a *jwsAlg) bool {
+func (k *Key) accepts(a *jwsAlg) bool {
 	if k.alg != "" && k.alg != a.name {
 		return false
 	}
@@ -392,7 +395,7 @@ var jwsPSSVerify = &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto}
 
 // jwsVerify checks sig over input with key k under algorithm a. The caller
 // has checked k.accepts(a).
-func jwsVerify(a *jwsAlg, k *jwsKey, input string, sig []byte) bool {
+func jwsVerify(a *jwsAlg, k *Key, input string, sig []byte) bool {
 	if len(sig) == 0 {
 		return false
 	}
@@ -460,62 +463,4 @@ func jwsDERInt(b []byte) []byte {
 		out = append(out, 0)
 	}
 	return append(out, b...)
-}
-
-// jwsSigner signs tokens for the issuer (SPEC §8).
-type jwsSigner struct {
-	alg *jwsAlg
-	kid string
-	// pub is the public half, published in the JWKS and used by tokeninfo.
-	pub *jwsKey
-	ed  ed25519.PrivateKey
-	ec  *ecdsa.PrivateKey
-	rsa *rsa.PrivateKey
-}
-
-// sign returns the JWS signature of input.
-func (s *jwsSigner) sign(input string) ([]byte, error) {
-	if s.alg.family == jwsEd {
-		return ed25519.Sign(s.ed, []byte(input)), nil
-	}
-	h := s.alg.newHash()
-	io.WriteString(h, input)
-	digest := h.Sum(nil)
-	if s.alg.family == jwsEC {
-		r, ss, err := ecdsa.Sign(rand.Reader, s.ec, digest)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]byte, 2*s.alg.size)
-		r.FillBytes(out[:s.alg.size])
-		ss.FillBytes(out[s.alg.size:])
-		return out, nil
-	}
-	if s.alg.family == jwsRSA {
-		return rsa.SignPKCS1v15(rand.Reader, s.rsa, s.alg.hash, digest)
-	}
-	return nil, errors.New("jwt: unsupported signing algorithm")
-}
-
-// jwsEncode builds a compact JWS from a header and a claims set. The header
-// gets "alg" and "kid" from the signer.
-func jwsEncode(s *jwsSigner, header, claims map[string]any) (string, error) {
-	header["alg"] = s.alg.name
-	if s.kid != "" {
-		header["kid"] = s.kid
-	}
-	hb, err := json.Marshal(header)
-	if err != nil {
-		return "", err
-	}
-	cb, err := json.Marshal(claims)
-	if err != nil {
-		return "", err
-	}
-	input := jwtB64.EncodeToString(hb) + "." + jwtB64.EncodeToString(cb)
-	sig, err := s.sign(input)
-	if err != nil {
-		return "", err
-	}
-	return input + "." + jwtB64.EncodeToString(sig), nil
 }

@@ -1,15 +1,13 @@
-package fuzz
+package expr
 
 import (
 	"encoding/json"
 	"strings"
 	"testing"
-
-	"github.com/aclgate/aclgate/core"
 )
 
-// exprSeeds are the seed corpus of FuzzCompileExpression: the SPEC's and Mia's
-// examples, every construct of core/expr_test.go and its error cases.
+// exprSeeds are the seed corpus of FuzzCompile: the documented and Mia's
+// examples, every construct of expr_test.go and its error cases.
 var exprSeeds = []string{
 	`groups.admin || permissions["users:read"]`,
 	`groups.admin && isBackoffice`,
@@ -40,7 +38,7 @@ var exprSeeds = []string{
 	"\xff", "\"\xff\"", "groups.a\x00",
 }
 
-func fuzzEnvs() []*core.Env {
+func fuzzEnvs() []*Env {
 	props := map[string]any{}
 	_ = json.Unmarshal([]byte(`{"sub":"u1","name":"Ada","age":36,"active":true,"roles":["admin","ops"],
 		"org":{"team":"core","deep":{"x":"y"}},"x-y":"dash","list":[1,"two",["x"],{"k":"v"}],"nil":null,"empty":"","zero":0}`), &props)
@@ -48,34 +46,34 @@ func fuzzEnvs() []*core.Env {
 	dec := json.NewDecoder(strings.NewReader(`{"age":36,"list":[1.5,2],"org":{"size":5}}`))
 	dec.UseNumber()
 	_ = dec.Decode(&numProps)
-	return []*core.Env{
-		{User: &core.User{}},
+	return []*Env{
+		{},
 		{
-			User: &core.User{ID: "u1", Groups: []string{"admin", "interni", "in", "a-b"},
-				Permissions: []string{"users:read", "api.users.get"}, Properties: props},
+			Groups:      []string{"admin", "interni", "in", "a-b"},
+			Permissions: []string{"users:read", "api.users.get"}, User: props,
 			ClientType: "apiKey", IsBackoffice: true,
 		},
-		{User: &core.User{ID: "u2", Properties: numProps}, ClientType: "bar"},
+		{User: numProps, ClientType: "bar"},
 		nil,
 	}
 }
 
-// FuzzCompileExpression compiles arbitrary input (SPEC §7): it must never
-// panic; an error must be an *ExprError whose column lies within the input
+// FuzzCompile compiles arbitrary input: it must never
+// panic; an error must be an *Error whose column lies within the input
 // (or just past it); a compiled expression must keep its source and evaluate
 // without panicking, deterministically, on anonymous, rich, json.Number and
 // nil environments.
-func FuzzCompileExpression(f *testing.F) {
+func FuzzCompile(f *testing.F) {
 	for _, s := range exprSeeds {
 		f.Add(s)
 	}
 	envs := fuzzEnvs()
 	f.Fuzz(func(t *testing.T, src string) {
-		e, err := core.CompileExpression(src)
+		e, err := Compile(src)
 		if err != nil {
-			xe, ok := err.(*core.ExprError)
+			xe, ok := err.(*Error)
 			if !ok {
-				t.Fatalf("%q: error %T is not an *ExprError", src, err)
+				t.Fatalf("%q: error %T is not an *Error", src, err)
 			}
 			if xe.Column < 1 || xe.Column > len(src)+1 || xe.Msg == "" {
 				t.Fatalf("%q: bad error %q", src, err)
@@ -86,9 +84,9 @@ func FuzzCompileExpression(f *testing.F) {
 			t.Fatalf("String() = %q, want %q", e.String(), src)
 		}
 		for _, env := range envs {
-			a, b := e.Eval(env), e.Eval(env)
+			a, b := Run(e, env), Run(e, env)
 			if a != b {
-				t.Fatalf("%q: Eval is not deterministic", src)
+				t.Fatalf("%q: Run is not deterministic", src)
 			}
 		}
 	})

@@ -1,4 +1,4 @@
-package core
+package rules
 
 import (
 	"errors"
@@ -19,14 +19,14 @@ type route struct {
 	prefix  bool // key ends with "/": matches itself and everything below
 	// literal: no parameter; lit is then the key without its trailing
 	// "/" ("" for "/"), and the route matches lit and, for a prefix key,
-	// litSlash (lit + "/") and below (see ruleLookup).
+	// litSlash (lit + "/") and below (see Lookup).
 	literal  bool
 	lit      string
 	litSlash string
 	blocks   [numMethods]*methodBlock
 	// table[method][backoffice] is the authorization that applies, resolved
-	// at load time (SPEC §3.3, §3.4); nil means "try the next key".
-	table [methodAll][2]*authorization
+	// at load time; nil means "try the next key".
+	table [methodAll][2]*Authorization
 }
 
 // parseRouteKey parses a rule key such as "/users/:id" or "/api/".
@@ -82,7 +82,7 @@ func parseRouteKey(key string) (*route, error) {
 	return rt, nil
 }
 
-// match reports whether the canonical path p is covered by the key (SPEC §3.2).
+// match reports whether the canonical path p is covered by the key.
 func (rt *route) match(p string) bool { return routeMatch(rt, p) }
 
 // routeMatch is match as a plain function (cheaper under yaegi).
@@ -120,7 +120,7 @@ func routeMatch(rt *route, p string) bool {
 
 // moreSpecific reports whether a ranks before b: segment by segment a
 // literal beats a parameter; then a longer key beats a shorter one; then an
-// exact key beats a prefix key (SPEC §3.2).
+// exact key beats a prefix key.
 func moreSpecific(a, b *route) bool {
 	n := len(a.segs)
 	if len(b.segs) < n {
@@ -140,7 +140,7 @@ func moreSpecific(a, b *route) bool {
 // resolve fills the lookup table: the method's block, else ALL, else for
 // HEAD the GET block; a backoffice request takes backofficeAuthorization
 // when the block has one, else authorization; a frontend request only
-// authorization (SPEC §3.3, §3.4).
+// authorization.
 func (rt *route) resolve() {
 	for m := 0; m < methodAll; m++ {
 		cands := []int{m, methodAll}

@@ -1,6 +1,7 @@
-package core
+package jose
 
-// The jwt identity source (SPEC §2.2): local verification of bearer JWTs.
+// Verification of compact JWTs: signature, algorithm bound to the key,
+// and the registered claims exp, nbf, iat, iss and aud.
 
 import (
 	"context"
@@ -15,14 +16,45 @@ import (
 	"time"
 )
 
-// jwtVerifier is the jwt identitySource. Everything is parsed and checked
-// when it is built; a request only decodes the token, verifies one
-// signature and checks the claims.
-type jwtVerifier struct {
+// Config configures a Verifier. Exactly one key source must be set:
+// JWKSURL, JWKSFile, PublicKeyFile, HMACSecret or Keys.
+type Config struct {
+	// JWKSURL is fetched lazily and in the background, cached as its
+	// Cache-Control allows, and fetched again on an unknown kid at most
+	// once per 10 s.
+	JWKSURL string
+	// JWKSFile is a JWK Set document on disk.
+	JWKSFile string
+	// PublicKeyFile holds PEM public keys (PKIX or PKCS #1, or certificates).
+	PublicKeyFile string
+	// HMACSecret is a shared secret of at least 32 bytes, for HS*.
+	HMACSecret string
+	// Keys are verification keys given directly, such as a Signer's
+	// public key.
+	Keys []*Key
+	// Algorithms limits the accepted algorithms; empty means every
+	// algorithm the keys support (HS* only with HMACSecret).
+	Algorithms []string
+	// Issuer, when set, must equal the iss claim.
+	Issuer string
+	// Audience, when set, must hold the aud claim or one of its items.
+	Audience []string
+	// Leeway is the clock skew allowed on exp, nbf and iat.
+	Leeway time.Duration
+	// Typ, when set, is the required typ header (RFC 9068: at+jwt).
+	Typ string
+	// Now is the clock (nil: time.Now).
+	Now func() time.Time
+}
+
+// Verifier checks compact JWTs. Everything is parsed and checked when it
+// is built; a token costs one decode, one signature verification and the
+// claim checks. It is safe for concurrent use.
+type Verifier struct {
 	algs map[string]*jwsAlg
 	// static holds the keys of jwks_file, public_key_file or hmac_secret;
 	// remote is the jwks_url fetcher. Exactly one is set.
-	static *jwsKeySet
+	static *keySet
 	remote *jwksFetcher
 
 	issuer   string
@@ -31,28 +63,25 @@ type jwtVerifier struct {
 	// typ, when set, is the required "typ" header (tokeninfo: at+jwt).
 	typ string
 
-	idClaim     string
-	groupsClaim string
-	permsClaim  string
-
 	now    func() time.Time
 	cancel context.CancelFunc
 }
 
-// newJWTVerifier validates cfg and builds the verifier. A jwks_url is not
+// NewVerifier validates cfg and builds the verifier. A JWKSURL is not
 // fetched here: the first fetch runs in the background and on the first
-// request that needs it (the JWKS may be served by the gateway that is
-// starting). ctx bounds that background work; close stops it too. client
+// token that needs it (the JWKS may be served by the gateway that is
+// starting). ctx bounds that background work; Close stops it too. client
 // (nil: a client with a 30 s timeout) makes the JWKS calls. warn (optional)
-// receives fetch problems, never credentials.
-func newJWTVerifier(ctx context.Context, cfg JWTConfig, client *http.Client, warn func(string)) (*jwtVerifier, error) {
-	return newJWTVerifierTuned(ctx, cfg, client, warn, defaultJWKSTuning())
+// receives fetch problems, never credentials. Errors start with "jwt:" and
+// name the option.
+func NewVerifier(ctx context.Context, cfg Config, client *http.Client, warn func(string)) (*Verifier, error) {
+	return newVerifierTuned(ctx, cfg, client, warn, defaultJWKSTuning())
 }
 
 // jwtKeySources names the key options, for messages.
 const jwtKeySources = "jwks_url, jwks_file, public_key_file or hmac_secret"
 
-func newJWTVerifierTuned(ctx context.Context, cfg JWTConfig, client *http.Client, warn func(string), tune jwksTuning) (*jwtVerifier, error) {
+func newVerifierTuned(ctx context.Context, cfg Config, client *http.Client, warn func(string), tune jwksTuning) (*Verifier, error) {
 	var sources []string
 	if cfg.JWKSURL != "" {
 		sources = append(sources, "jwks_url")
@@ -66,6 +95,9 @@ func newJWTVerifierTuned(ctx context.Context, cfg JWTConfig, client *http.Client
 	if cfg.HMACSecret != "" {
 		sources = append(sources, "hmac_secret")
 	}
+	if len(cfg.Keys) > 0 {
+		sources = append(sources, "keys")
+	}
 	if len(sources) == 0 {
 		return nil, errors.New("jwt: no key source: set one of " + jwtKeySources)
 	}
@@ -75,27 +107,25 @@ func newJWTVerifierTuned(ctx context.Context, cfg JWTConfig, client *http.Client
 	if cfg.Leeway < 0 {
 		return nil, errors.New("jwt: leeway must not be negative, got " + cfg.Leeway.String())
 	}
-	if cfg.UserIDClaim == "" {
-		return nil, errors.New("jwt: user_id_claim must not be empty")
-	}
 	for i := 0; i < len(cfg.Audience); i++ {
 		if cfg.Audience[i] == "" {
 			return nil, errors.New("jwt: audience contains an empty value")
 		}
 	}
 
-	v := &jwtVerifier{
-		issuer:      cfg.Issuer,
-		audience:    append([]string(nil), cfg.Audience...),
-		leeway:      cfg.Leeway.Seconds(),
-		idClaim:     cfg.UserIDClaim,
-		groupsClaim: cfg.GroupsClaim,
-		permsClaim:  cfg.PermissionsClaim,
-		now:         time.Now,
+	v := &Verifier{
+		issuer:   cfg.Issuer,
+		audience: append([]string(nil), cfg.Audience...),
+		leeway:   cfg.Leeway.Seconds(),
+		typ:      cfg.Typ,
+		now:      cfg.Now,
+	}
+	if v.now == nil {
+		v.now = time.Now
 	}
 
 	source := sources[0]
-	var keys []*jwsKey
+	var keys []*Key
 	var remoteURL, redacted string
 	switch source {
 	case "jwks_url":
@@ -135,7 +165,9 @@ func newJWTVerifierTuned(ctx context.Context, cfg JWTConfig, client *http.Client
 		if len(cfg.HMACSecret) < 32 {
 			return nil, errors.New("jwt: hmac_secret must be at least 32 bytes long")
 		}
-		keys = []*jwsKey{&jwsKey{kty: "oct", hmac: []byte(cfg.HMACSecret)}}
+		keys = []*Key{&Key{kty: "oct", hmac: []byte(cfg.HMACSecret)}}
+	case "keys":
+		keys = append(keys, cfg.Keys...)
 	}
 
 	// Algorithms: bound to what the keys can verify (RFC 8725 §3.1).
@@ -189,7 +221,7 @@ func newJWTVerifierTuned(ctx context.Context, cfg JWTConfig, client *http.Client
 		v.cancel = cancel
 		v.remote = newJWKSFetcher(fctx, remoteURL, redacted, client, warn, tune)
 	} else {
-		v.static = newJWSKeySet(keys)
+		v.static = newKeySet(keys)
 	}
 	return v, nil
 }
@@ -204,30 +236,19 @@ func jwtAlgHint(a *jwsAlg, source string) string {
 	return ""
 }
 
-// close stops the background JWKS work.
-func (v *jwtVerifier) close() {
+// Close stops the background JWKS work. It is safe to call twice.
+func (v *Verifier) Close() {
 	if v.cancel != nil {
 		v.cancel()
 	}
 }
 
-// identify implements identitySource: no bearer token → anonymous; an
-// invalid one → errInvalidToken (SPEC §2.2). backoffice plays no part.
-func (v *jwtVerifier) identify(r *http.Request, backoffice bool) (User, error) {
-	tok, present := jwtBearer(r.Header)
-	if !present {
-		return User{}, nil
-	}
-	claims, err := v.verify(r.Context(), tok)
-	if err != nil {
-		return User{}, errInvalidToken
-	}
-	return v.user(claims), nil
-}
-
-// verify checks a token and returns its claims. Errors are the errJWT*
-// sentinels.
-func (v *jwtVerifier) verify(ctx context.Context, token string) (map[string]any, error) {
+// Verify checks token and returns its claims, numbers as json.Number. ctx
+// bounds a JWKS fetch the token may need (an unknown kid). Errors are
+// sentinel errors that say why the token was refused and never contain
+// it. Verify is a plain function rather than a method: it runs on every
+// request, and under yaegi a method call costs several times more.
+func Verify(v *Verifier, ctx context.Context, token string) (map[string]any, error) {
 	j, payload, err := jwsParse(token)
 	if err != nil {
 		return nil, err
@@ -269,9 +290,9 @@ func jwtTypIs(typ, want string) bool {
 }
 
 // checkClaims applies the time, issuer and audience checks. A token
-// without exp is accepted (SPEC §2.2 checks exp when present); exp, nbf
+// without exp is accepted (exp is checked only when present); exp, nbf
 // and iat must be JSON numbers (fractions allowed, RFC 7519 §2).
-func (v *jwtVerifier) checkClaims(claims map[string]any) error {
+func (v *Verifier) checkClaims(claims map[string]any) error {
 	now := v.now()
 	t := float64(now.Unix()) + float64(now.Nanosecond())/1e9
 	if x, ok := claims["exp"]; ok {
@@ -356,29 +377,13 @@ func jwtHas(list []string, s string) bool {
 	return false
 }
 
-// user maps verified claims to a User (SPEC §2.2). A token without a usable
-// id (missing, empty, not a string or number) is anonymous, as in §2.1.
-func (v *jwtVerifier) user(claims map[string]any) User {
-	id := idString(claims[v.idClaim])
-	if id == "" {
-		return User{}
-	}
-	u := User{ID: id, Properties: claims}
-	if v.groupsClaim != "" {
-		u.Groups = stringList(claims[v.groupsClaim])
-	}
-	if v.permsClaim != "" {
-		u.Permissions = stringList(claims[v.permsClaim])
-	}
-	return u
-}
-
-// jwtBearer extracts the bearer token of a request. present is false when
+// BearerToken extracts the bearer token of a request (RFC 6750 §2.1, the
+// scheme case-insensitive). present is false when
 // there is no Authorization header or it uses another scheme. Two
 // Authorization headers of which one is Bearer are ambiguous: present,
 // with an empty (invalid) token. "Bearer" without a token is present and
 // invalid too.
-func jwtBearer(h http.Header) (token string, present bool) {
+func BearerToken(h http.Header) (token string, present bool) {
 	vals := h["Authorization"]
 	for i := 0; i < len(vals); i++ {
 		tok, ok := jwtBearerValue(vals[i])
@@ -406,37 +411,3 @@ func jwtBearerValue(s string) (string, bool) {
 	}
 	return strings.TrimLeft(s[7:], " \t"), true
 }
-
-// JWTVerifier verifies bearer JWTs exactly as the jwt identity source does
-// (SPEC §2.2). It is for adapters and tests that need a verifier outside an
-// Authorizer; it is safe for concurrent use.
-type JWTVerifier struct {
-	v *jwtVerifier
-}
-
-// NewJWTVerifier validates cfg and builds a verifier. With jwks_url, keys
-// are fetched in the background and on demand, never here; ctx bounds that
-// work and client (nil: a default client) makes the calls. Call Close when
-// done.
-func NewJWTVerifier(ctx context.Context, cfg JWTConfig, client *http.Client) (*JWTVerifier, error) {
-	v, err := newJWTVerifier(ctx, cfg, client, nil)
-	if err != nil {
-		return nil, err
-	}
-	return &JWTVerifier{v: v}, nil
-}
-
-// Verify checks a compact JWT (signature, exp, nbf, iat, iss, aud) and maps
-// its claims to a User. A valid token without a user id gives the
-// anonymous (zero) User. The error says why a token was refused and never
-// contains the token.
-func (v *JWTVerifier) Verify(token string) (User, error) {
-	claims, err := v.v.verify(context.Background(), token)
-	if err != nil {
-		return User{}, err
-	}
-	return v.v.user(claims), nil
-}
-
-// Close stops background JWKS fetching.
-func (v *JWTVerifier) Close() { v.v.close() }

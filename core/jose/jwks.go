@@ -1,7 +1,7 @@
-package core
+package jose
 
 // Verification keys: JWK / JWKS (RFC 7517, RFC 7518 §6, RFC 8037), PEM
-// public keys, RFC 7638 thumbprints, and the jwks_url fetcher (SPEC §2.2).
+// public keys, RFC 7638 thumbprints, and the jwks_url fetcher.
 
 import (
 	"context"
@@ -64,7 +64,7 @@ var errJWKSkip = errors.New("not a signature key")
 // with an "alg" we don't verify are skipped silently; malformed or weak
 // keys are skipped and reported in problems. err is set only when the
 // document itself is not a JWKS.
-func parseJWKSet(data []byte) (keys []*jwsKey, problems []string, err error) {
+func parseJWKSet(data []byte) (keys []*Key, problems []string, err error) {
 	var doc struct {
 		Keys []json.RawMessage `json:"keys"`
 	}
@@ -89,7 +89,7 @@ func parseJWKSet(data []byte) (keys []*jwsKey, problems []string, err error) {
 }
 
 // parseJWK decodes one public JWK (RSA n/e, EC crv/x/y, OKP Ed25519 x).
-func parseJWK(raw []byte) (*jwsKey, error) {
+func parseJWK(raw []byte) (*Key, error) {
 	var j jwkJSON
 	if err := json.Unmarshal(raw, &j); err != nil {
 		return nil, errors.New("invalid JWK")
@@ -106,7 +106,7 @@ func parseJWK(raw []byte) (*jwsKey, error) {
 			return nil, errJWKSkip
 		}
 	}
-	k := &jwsKey{kid: j.Kid, alg: j.Alg, kty: j.Kty}
+	k := &Key{kid: j.Kid, alg: j.Alg, kty: j.Kty}
 	switch j.Kty {
 	case "RSA":
 		n, err := jwkB64(j.N)
@@ -219,14 +219,14 @@ func jwkRSA(n *big.Int, e []byte) (*rsa.PublicKey, error) {
 	return &rsa.PublicKey{N: n, E: ev}, nil
 }
 
-// jwsKeyFromPublic wraps a crypto public key (from x509) as a jwsKey.
-func jwsKeyFromPublic(pub any) (*jwsKey, error) {
+// jwsKeyFromPublic wraps a crypto public key (from x509) as a Key.
+func jwsKeyFromPublic(pub any) (*Key, error) {
 	if k, ok := pub.(*rsa.PublicKey); ok {
 		checked, err := jwkRSA(k.N, big.NewInt(int64(k.E)).Bytes())
 		if err != nil {
 			return nil, err
 		}
-		return &jwsKey{kty: "RSA", rsa: checked}, nil
+		return &Key{kty: "RSA", rsa: checked}, nil
 	}
 	if k, ok := pub.(*ecdsa.PublicKey); ok {
 		name := ""
@@ -236,18 +236,18 @@ func jwsKeyFromPublic(pub any) (*jwsKey, error) {
 		if name != "P-256" && name != "P-384" {
 			return nil, errors.New("unsupported EC curve " + strconv.Quote(name) + "; P-256 or P-384 are supported")
 		}
-		return &jwsKey{kty: "EC", crv: name, ec: k}, nil
+		return &Key{kty: "EC", crv: name, ec: k}, nil
 	}
 	if k, ok := pub.(ed25519.PublicKey); ok {
-		return &jwsKey{kty: "OKP", crv: "Ed25519", ed: k}, nil
+		return &Key{kty: "OKP", crv: "Ed25519", ed: k}, nil
 	}
 	return nil, errors.New("unsupported public key type; RSA, ECDSA P-256/P-384 or Ed25519 are supported")
 }
 
 // parsePEMPublicKeys reads every public key of a PEM file: "PUBLIC KEY"
 // (PKIX), "RSA PUBLIC KEY" (PKCS #1) and "CERTIFICATE" blocks.
-func parsePEMPublicKeys(data []byte) ([]*jwsKey, error) {
-	var keys []*jwsKey
+func parsePEMPublicKeys(data []byte) ([]*Key, error) {
+	var keys []*Key
 	rest := data
 	for {
 		var block *pem.Block
@@ -291,7 +291,7 @@ func parsePEMPublicKeys(data []byte) ([]*jwsKey, error) {
 
 // jwkMembers returns the public members of a key as a JWK (no kid, use or
 // alg): exactly the required members of RFC 7638 §3.2.
-func jwkMembers(k *jwsKey) map[string]string {
+func jwkMembers(k *Key) map[string]string {
 	m := map[string]string{"kty": k.kty}
 	if k.rsa != nil {
 		m["n"] = jwtB64.EncodeToString(k.rsa.N.Bytes())
@@ -314,18 +314,18 @@ func jwkMembers(k *jwsKey) map[string]string {
 	return m
 }
 
-// jwkThumbprint is the RFC 7638 SHA-256 thumbprint of a key, base64url.
+// Thumbprint is the RFC 7638 SHA-256 thumbprint of a key, base64url.
 // json.Marshal sorts map keys and the values need no escaping, which is
 // exactly the canonical form the RFC hashes.
-func jwkThumbprint(k *jwsKey) string {
+func Thumbprint(k *Key) string {
 	b, _ := json.Marshal(jwkMembers(k))
 	h := sha256.New()
 	h.Write(b)
 	return jwtB64.EncodeToString(h.Sum(nil))
 }
 
-// jwksDocument renders keys as a JWKS with "kid", "use": "sig" and "alg".
-func jwksDocument(keys []*jwsKey) []byte {
+// JWKSDocument renders keys as a JWKS with "kid", "use": "sig" and "alg".
+func JWKSDocument(keys []*Key) []byte {
 	list := make([]map[string]string, 0, len(keys))
 	for i := 0; i < len(keys); i++ {
 		m := jwkMembers(keys[i])
@@ -342,16 +342,16 @@ func jwksDocument(keys []*jwsKey) []byte {
 	return b
 }
 
-// jwsKeySet is an immutable set of verification keys.
-type jwsKeySet struct {
-	keys  []*jwsKey
-	byKid map[string][]*jwsKey
+// keySet is an immutable set of verification keys.
+type keySet struct {
+	keys  []*Key
+	byKid map[string][]*Key
 	// anon are the keys without a kid: candidates for every token.
-	anon []*jwsKey
+	anon []*Key
 }
 
-func newJWSKeySet(keys []*jwsKey) *jwsKeySet {
-	s := &jwsKeySet{keys: keys, byKid: make(map[string][]*jwsKey)}
+func newKeySet(keys []*Key) *keySet {
+	s := &keySet{keys: keys, byKid: make(map[string][]*Key)}
 	for i := 0; i < len(keys); i++ {
 		k := keys[i]
 		if k.kid == "" {
@@ -364,7 +364,7 @@ func newJWSKeySet(keys []*jwsKey) *jwsKeySet {
 }
 
 // knows reports whether a key has this kid.
-func (s *jwsKeySet) knows(kid string) bool {
+func (s *keySet) knows(kid string) bool {
 	_, ok := s.byKid[kid]
 	return ok
 }
@@ -372,7 +372,7 @@ func (s *jwsKeySet) knows(kid string) bool {
 // verify checks the token's signature with the keys that may have made it:
 // those with its kid plus those without a kid, or every key when the token
 // names none. It returns errJWTNoKey when no candidate fits the algorithm.
-func (s *jwsKeySet) verify(a *jwsAlg, j *JWT) error {
+func (s *keySet) verify(a *jwsAlg, j *JWT) error {
 	if j.Kid == "" {
 		return jwsTryKeys(s.keys, a, j, errJWTNoKey)
 	}
@@ -383,7 +383,7 @@ func (s *jwsKeySet) verify(a *jwsAlg, j *JWT) error {
 	return jwsTryKeys(s.anon, a, j, err)
 }
 
-func jwsTryKeys(keys []*jwsKey, a *jwsAlg, j *JWT, none error) error {
+func jwsTryKeys(keys []*Key, a *jwsAlg, j *JWT, none error) error {
 	err := none
 	for i := 0; i < len(keys); i++ {
 		if !keys[i].accepts(a) {
@@ -403,7 +403,7 @@ type jwksTuning struct {
 	// minTTL and maxTTL bound max-age.
 	defaultTTL, minTTL, maxTTL time.Duration
 	// kidInterval is the shortest time between two fetches caused by an
-	// unknown kid or an expired cache (SPEC: once per 10 s).
+	// unknown kid or an expired cache (10 s by default).
 	kidInterval time.Duration
 	// emptyInterval is the shortest time between two fetches caused by a
 	// request while no key set was ever loaded.
@@ -430,7 +430,7 @@ func defaultJWKSTuning() jwksTuning {
 
 // jwksState is one loaded key set and when it goes stale.
 type jwksState struct {
-	set     *jwsKeySet
+	set     *keySet
 	expires time.Time
 }
 
@@ -541,7 +541,7 @@ func (f *jwksFetcher) run(ch chan struct{}) {
 }
 
 // fetch makes one GET of the JWKS.
-func (f *jwksFetcher) fetch() (*jwsKeySet, time.Duration, error) {
+func (f *jwksFetcher) fetch() (*keySet, time.Duration, error) {
 	ctx, cancel := context.WithTimeout(f.ctx, f.tune.fetchTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.url, nil)
@@ -575,7 +575,7 @@ func (f *jwksFetcher) fetch() (*jwsKeySet, time.Duration, error) {
 	if len(keys) == 0 {
 		return nil, 0, errors.New("no usable signature key")
 	}
-	return newJWSKeySet(keys), jwksTTL(resp.Header.Get("Cache-Control"), f.tune), nil
+	return newKeySet(keys), jwksTTL(resp.Header.Get("Cache-Control"), f.tune), nil
 }
 
 // jwksTTL reads max-age from Cache-Control (no-store and no-cache mean the
@@ -627,7 +627,7 @@ func jwksDigits(s string) bool {
 
 // keys returns the key set to verify a token with this kid, fetching when
 // needed (see jwksFetcher). It returns nil when no key set is available.
-func (f *jwksFetcher) keys(ctx context.Context, kid string) *jwsKeySet {
+func (f *jwksFetcher) keys(ctx context.Context, kid string) *keySet {
 	st := f.load()
 	if st != nil {
 		if time.Now().After(st.expires) {

@@ -1,4 +1,4 @@
-package core
+package rules
 
 import (
 	"bytes"
@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/aclgate/aclgate/core/expr"
 )
 
 // Method indexes of the rule table. methodAll is the `ALL` block.
@@ -25,7 +27,7 @@ const (
 var methodNames = [numMethods]string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ALL"}
 
 // methodIndex maps a request or rule method to its index, -1 when unknown.
-// Methods are case-sensitive (SPEC §3.3).
+// Methods are case-sensitive.
 func methodIndex(m string) int {
 	switch m {
 	case "GET":
@@ -48,63 +50,95 @@ func methodIndex(m string) int {
 	return -1
 }
 
-// authorization is one compiled `{expression, public}` block.
-type authorization struct {
-	expr   *Expression
-	public bool
-	// always: the expression is the constant true (no need to run it)
-	always bool
-	// route names the rule in logs: "GET /users/:id".
-	route string
+// Authorization is one compiled `{expression, public}` block: what
+// Lookup returns for a request.
+type Authorization struct {
+	// Expr is the compiled expression.
+	Expr *expr.Expression
+	// Public allows the anonymous caller to be decided by Expr; otherwise
+	// an anonymous caller is refused before Expr runs.
+	Public bool
+	// Always is true when Expr is the constant true: nothing to run.
+	Always bool
+	// Route names the rule in logs and metrics: "GET /users/:id".
+	Route string
 }
 
 // methodBlock holds the two authorizations of one path+method.
 type methodBlock struct {
-	front *authorization // "authorization"
-	back  *authorization // "backofficeAuthorization"
+	front *Authorization // "authorization"
+	back  *Authorization // "backofficeAuthorization"
 }
 
-// ruleSet is the list of route keys of one configuration, most specific first.
-type ruleSet struct {
+// Set is the compiled rules of one configuration: the route keys, most
+// specific first, and the tables Lookup searches. It is immutable and safe
+// for concurrent use.
+type Set struct {
 	routes []*route
 	// Per method and backoffice flag (index 2*method+backoffice), what
-	// ruleLookup searches: exact maps the keys without parameters nor
+	// Lookup searches: exact maps the keys without parameters nor
 	// trailing "/" to their authorization, and scan lists the other routes
 	// that have one, most specific first. A key of exact that equals the
 	// path is the most specific match there is, so the map answers most
 	// requests without a scan (a long scan is costly under yaegi).
-	exact  [2 * methodAll]map[string]*authorization
+	exact  [2 * methodAll]map[string]*Authorization
 	scan   [2 * methodAll][]*route
-	scanAz [2 * methodAll][]*authorization // scan[k][i]'s authorization
+	scanAz [2 * methodAll][]*Authorization // scan[k][i]'s authorization
 }
 
-// methodSlots maps a request method to its index in ruleSet.exact and
-// ruleSet.scan, before adding the backoffice flag.
+// methodSlots maps a request method to its index in Set.exact and
+// Set.scan, before adding the backoffice flag.
 var methodSlots = map[string]int{
 	"GET": 2 * methodGET, "POST": 2 * methodPOST, "PUT": 2 * methodPUT, "PATCH": 2 * methodPATCH,
 	"DELETE": 2 * methodDELETE, "HEAD": 2 * methodHEAD, "OPTIONS": 2 * methodOPTIONS,
 }
 
-// loadRules builds the rule set from the file, the inline JSON and the inline
-// rules of cfg. Every error names the source, path, method and field.
-func loadRules(cfg *Config) (*ruleSet, error) {
+// Source says where the rules of one configuration come from. The three
+// are merged; the same path and method defined twice is an error.
+type Source struct {
+	// File is the path of a Mia auth.json document (option rules_file).
+	File string
+	// JSON is the same document given inline (option rules_json).
+	JSON string
+	// Rules are inline rules (option rule in Caddy, rules in Traefik).
+	Rules []Rule
+}
+
+// Rule is one inline rule.
+type Rule struct {
+	// Method is GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ALL.
+	Method string
+	// Path is the route key, such as /users/:id or /api/.
+	Path string
+	// Expression is the ACL expression.
+	Expression string
+	// Public lets the anonymous caller be decided by the expression.
+	Public bool
+	// Backoffice puts the rule into backofficeAuthorization.
+	Backoffice bool
+}
+
+// Load reads, checks and compiles the rules of src. Every error names the
+// source (rules_file and its path, rules_json or rule), the path, the
+// method and the field, and for expressions the column.
+func Load(src Source) (*Set, error) {
 	b := newRuleBuilder()
-	if cfg.RulesFile != "" {
-		data, err := os.ReadFile(cfg.RulesFile)
+	if src.File != "" {
+		data, err := os.ReadFile(src.File)
 		if err != nil {
 			return nil, errors.New("rules_file: " + err.Error())
 		}
-		if err := b.addJSON(data, "rules_file "+cfg.RulesFile); err != nil {
+		if err := b.addJSON(data, "rules_file "+src.File); err != nil {
 			return nil, err
 		}
 	}
-	if strings.TrimSpace(cfg.RulesJSON) != "" {
-		if err := b.addJSON([]byte(cfg.RulesJSON), "rules_json"); err != nil {
+	if strings.TrimSpace(src.JSON) != "" {
+		if err := b.addJSON([]byte(src.JSON), "rules_json"); err != nil {
 			return nil, err
 		}
 	}
-	for i := 0; i < len(cfg.Rules); i++ {
-		r := cfg.Rules[i]
+	for i := 0; i < len(src.Rules); i++ {
+		r := src.Rules[i]
 		field := "authorization"
 		if r.Backoffice {
 			field = "backofficeAuthorization"
@@ -151,12 +185,12 @@ func (b *ruleBuilder) add(src, path, method, field, expression string, public bo
 	if mi < 0 {
 		return ruleErr(src, path, method, "", "unknown method (want GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ALL)")
 	}
-	expr, err := CompileExpression(expression)
+	e, err := expr.Compile(expression)
 	if err != nil {
 		return ruleErr(src, path, method, field+".expression", err.Error())
 	}
-	az := &authorization{expr: expr, public: public, route: method + " " + path,
-		always: expr.code.op == opConst && expr.code.b}
+	value, constant := e.Constant()
+	az := &Authorization{Expr: e, Public: public, Route: method + " " + path, Always: constant && value}
 	blk := rt.blocks[mi]
 	if blk == nil {
 		blk = &methodBlock{}
@@ -356,7 +390,7 @@ func objectKey(dec *json.Decoder) (string, error) {
 
 // build sorts the routes by specificity and resolves each route's lookup
 // table.
-func (b *ruleBuilder) build() *ruleSet {
+func (b *ruleBuilder) build() *Set {
 	routes := make([]*route, len(b.order))
 	copy(routes, b.order)
 	// insertion sort: stable, no reflection, config time only
@@ -365,7 +399,7 @@ func (b *ruleBuilder) build() *ruleSet {
 			routes[j], routes[j-1] = routes[j-1], routes[j]
 		}
 	}
-	s := &ruleSet{routes: routes}
+	s := &Set{routes: routes}
 	for i := 0; i < len(routes); i++ {
 		rt := routes[i]
 		rt.resolve()
@@ -376,7 +410,7 @@ func (b *ruleBuilder) build() *ruleSet {
 			}
 			if rt.literal && !rt.prefix {
 				if s.exact[k] == nil {
-					s.exact[k] = map[string]*authorization{}
+					s.exact[k] = map[string]*Authorization{}
 				}
 				s.exact[k][rt.lit] = az
 			} else {
@@ -388,14 +422,18 @@ func (b *ruleBuilder) build() *ruleSet {
 	return s
 }
 
-// lookup returns the authorization for a canonical path, method and
-// backoffice flag, or nil when no rule covers the request (SPEC §3.2–§3.4).
-func (s *ruleSet) lookup(path, method string, backoffice bool) *authorization {
-	return ruleLookup(s, path, method, backoffice)
-}
-
-// ruleLookup is lookup as a plain function (cheaper under yaegi).
-func ruleLookup(s *ruleSet, path, method string, backoffice bool) *authorization {
+// Lookup returns the authorization that decides a request with the
+// canonical path, method and backoffice flag, or nil when no rule covers
+// it. The most specific key wins: segment by segment a literal beats a
+// parameter, then a longer key beats a shorter one, then an exact key
+// beats a prefix key. At that key the request method's block applies,
+// else ALL, else for HEAD the GET block; a backoffice request takes
+// backofficeAuthorization when the block has one, a frontend request only
+// authorization; a key without an applicable block passes the request on
+// to the next less specific key. Lookup is a plain function, not a method,
+// because it runs on every request and a method call costs more under
+// yaegi.
+func Lookup(s *Set, path, method string, backoffice bool) *Authorization {
 	k, ok := methodSlots[method]
 	if !ok {
 		return nil

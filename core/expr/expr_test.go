@@ -1,10 +1,11 @@
-package core
+package expr
 
 import (
 	"encoding/json"
 	"errors"
 	"math"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -42,24 +43,24 @@ func exprTestEnvs() map[string]*Env {
 		"in":        "keyword",
 	}
 	return map[string]*Env{
-		"anon":   {User: &User{}},
-		"anonBO": {User: &User{}, IsBackoffice: true, ClientType: "apiKey"},
+		"anon":   {},
+		"anonBO": {IsBackoffice: true, ClientType: "apiKey"},
 		"admin": {
-			User: &User{
-				ID:          "u1",
-				Groups:      []string{"admin", "interni"},
-				Permissions: []string{"users:read", "api.users.get"},
-				Properties:  adminProps,
-			},
+			Groups:       []string{"admin", "interni"},
+			Permissions:  []string{"users:read", "api.users.get"},
+			User:         adminProps,
 			ClientType:   "apiKey",
 			IsBackoffice: true,
 		},
+		// present users without properties: User is an empty map
 		"dev": {
-			User:       &User{ID: "u2", Groups: []string{"developer", "in", "a-b"}, Permissions: []string{"x"}},
+			Groups: []string{"developer", "in", "a-b"}, Permissions: []string{"x"},
+			User:       map[string]any{},
 			ClientType: "apiKey2",
 		},
 		"super": {
-			User:       &User{ID: "u3", Groups: []string{"superadmin"}, Permissions: []string{"api.users.get"}},
+			Groups: []string{"superadmin"}, Permissions: []string{"api.users.get"},
+			User:       map[string]any{},
 			ClientType: "bar",
 		},
 	}
@@ -350,12 +351,12 @@ func TestExprEval(t *testing.T) {
 		if env == nil {
 			t.Fatalf("%s: unknown env %q", c.src, c.env)
 		}
-		e, err := CompileExpression(c.src)
+		e, err := Compile(c.src)
 		if err != nil {
-			t.Errorf("CompileExpression(%s): %v", c.src, err)
+			t.Errorf("Compile(%s): %v", c.src, err)
 			continue
 		}
-		if got := e.Eval(env); got != c.want {
+		if got := Run(e, env); got != c.want {
 			t.Errorf("%s on %s = %v, want %v", c.src, c.env, got, c.want)
 		}
 		if e.String() != c.src {
@@ -452,42 +453,42 @@ var exprErrCases = []exprErrCase{
 	{strings.Repeat(" ", 4096) + "x", 4097, `expression longer than 4096 bytes`},
 }
 
-// TestExprErrors checks each compile error: its column and exact message.
-func TestExprErrors(t *testing.T) {
+// TestErrors checks each compile error: its column and exact message.
+func TestErrors(t *testing.T) {
 	for _, c := range exprErrCases {
 		c := c
-		e, err := CompileExpression(c.src)
+		e, err := Compile(c.src)
 		if err == nil {
-			t.Errorf("CompileExpression(%q) = %v, want an error", c.src, e)
+			t.Errorf("Compile(%q) = %v, want an error", c.src, e)
 			continue
 		}
-		xe, ok := err.(*ExprError)
+		xe, ok := err.(*Error)
 		if !ok {
-			t.Errorf("CompileExpression(%q): error %v is not an *ExprError", c.src, err)
+			t.Errorf("Compile(%q): error %v is not an *Error", c.src, err)
 			continue
 		}
 		if xe.Column != c.col || xe.Msg != c.msg {
-			t.Errorf("CompileExpression(%q) = column %d: %s\n                    want column %d: %s", c.src, xe.Column, xe.Msg, c.col, c.msg)
+			t.Errorf("Compile(%q) = column %d: %s\n                    want column %d: %s", c.src, xe.Column, xe.Msg, c.col, c.msg)
 		}
-		want := "column " + itoa(c.col) + ": " + c.msg
+		want := "column " + strconv.Itoa(c.col) + ": " + c.msg
 		if err.Error() != want {
 			t.Errorf("Error() = %q, want %q", err.Error(), want)
 		}
 	}
 }
 
-// TestExprErrorFormat pins the "column N: msg" form of ExprError.
-func TestExprErrorFormat(t *testing.T) {
-	_, err := CompileExpression(`groups.admin || grops.x`)
+// TestErrorFormat pins the "column N: msg" form of Error.
+func TestErrorFormat(t *testing.T) {
+	_, err := Compile(`groups.admin || grops.x`)
 	if err == nil || err.Error() != `column 17: unknown identifier "grops"` {
 		t.Fatalf("got %v", err)
 	}
-	var e error = &ExprError{Column: 9, Msg: `unknown identifier "grops"`}
+	var e error = &Error{Column: 9, Msg: `unknown identifier "grops"`}
 	if e.Error() != `column 9: unknown identifier "grops"` {
 		t.Fatalf("got %q", e.Error())
 	}
 	if errors.Unwrap(e) != nil {
-		t.Fatal("ExprError wraps nothing")
+		t.Fatal("Error wraps nothing")
 	}
 }
 
@@ -504,36 +505,36 @@ func TestExprLimitsAccepted(t *testing.T) {
 		"groups.a" + strings.Repeat(" && groups.a", 300),
 	}
 	for _, s := range srcs {
-		if _, err := CompileExpression(s); err != nil {
+		if _, err := Compile(s); err != nil {
 			t.Errorf("%.40q…: %v", s, err)
 		}
 	}
 }
 
-// TestExprNilEnvAndNilExpression checks the defensive paths of Eval.
+// TestExprNilEnvAndNilExpression checks the defensive paths of Run.
 func TestExprNilEnvAndNilExpression(t *testing.T) {
-	e, err := CompileExpression(`!groups.admin && !user.name && clientType == ""`)
+	e, err := Compile(`!groups.admin && !user.name && clientType == ""`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !e.Eval(nil) {
+	if !Run(e, nil) {
 		t.Error("nil env should be anonymous")
 	}
-	if !e.Eval(&Env{}) {
-		t.Error("nil user should be anonymous")
+	if !Run(e, &Env{}) {
+		t.Error("the zero env should be anonymous")
 	}
 	var nilExpr *Expression
-	if nilExpr.Eval(&Env{User: &User{}}) || nilExpr.String() != "" {
+	if Run(nilExpr, &Env{}) || nilExpr.String() != "" {
 		t.Error("nil expression should be false and empty")
 	}
-	if (&Expression{}).Eval(nil) {
+	if Run((&Expression{}), nil) {
 		t.Error("zero expression should be false")
 	}
 }
 
 // TestExprConcurrentEval shares one Expression between goroutines (run with -race).
 func TestExprConcurrentEval(t *testing.T) {
-	e, err := CompileExpression(`groups.admin && user.org.team == "core" && "ops" in user.roles`)
+	e, err := Compile(`groups.admin && user.org.team == "core" && "ops" in user.roles`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -545,7 +546,7 @@ func TestExprConcurrentEval(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < 200; i++ {
-				if !e.Eval(envs["admin"]) || e.Eval(envs["dev"]) {
+				if !Run(e, envs["admin"]) || Run(e, envs["dev"]) {
 					fails <- "wrong result"
 					return
 				}
@@ -591,11 +592,11 @@ func TestExprZeroAlloc(t *testing.T) {
 	env := exprTestEnvs()["admin"]
 	for _, c := range exprBenchCases {
 		c := c
-		e, err := CompileExpression(c.src)
+		e, err := Compile(c.src)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n := testing.AllocsPerRun(100, func() { e.Eval(env) }); n != 0 {
+		if n := testing.AllocsPerRun(100, func() { Run(e, env) }); n != 0 {
 			t.Errorf("%s: %v allocs per Eval, want 0", c.src, n)
 		}
 	}
@@ -607,14 +608,14 @@ func BenchmarkExprEval(b *testing.B) {
 	env := exprTestEnvs()["admin"]
 	for _, c := range exprBenchCases {
 		c := c
-		e, err := CompileExpression(c.src)
+		e, err := Compile(c.src)
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
-				e.Eval(env)
+				Run(e, env)
 			}
 		})
 	}
@@ -624,7 +625,7 @@ func BenchmarkExprEval(b *testing.B) {
 func BenchmarkExprCompile(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		if _, err := CompileExpression(`isBackoffice && (groups.admin || permissions["users:read"]) && user.org.team == "core"`); err != nil {
+		if _, err := Compile(`isBackoffice && (groups.admin || permissions["users:read"]) && user.org.team == "core"`); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,9 +1,10 @@
-package core
+package token
 
-// The client-credentials token endpoint (SPEC §8; RFC 6749 §2.3.1, §4.4,
+// The client-credentials token endpoint (RFC 6749 §2.3.1, §4.4,
 // §5; RFC 9068 access tokens), its JWKS and its tokeninfo endpoint.
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -18,25 +19,32 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/aclgate/aclgate/core/jose"
 )
 
-// Defaults of the token endpoint (SPEC §8).
+// Defaults of the token endpoint.
 const (
-	DefaultTokenTTL      = time.Hour
+	DefaultTTL           = time.Hour
 	DefaultTokenPath     = "/oauth/token"
 	DefaultJWKSPath      = "/.well-known/jwks.json"
 	DefaultTokeninfoPath = "/tokeninfo"
+	// DefaultLeeway is the clock skew tokeninfo allows on exp, nbf and iat.
+	DefaultLeeway = 30 * time.Second
 )
 
 // tokenMaxBody bounds a token request body.
 const tokenMaxBody = 64 << 10
 
+// errNoToken: tokeninfo was called without a bearer token.
+var errNoToken = errors.New("no bearer token")
+
 // tokenRealm is the realm of the Basic challenge.
 const tokenRealm = "aclgate"
 
-// TokenConfig configures the token endpoint (Caddy authz_token, Traefik
-// tokenEndpoint). Start from DefaultTokenConfig.
-type TokenConfig struct {
+// Config configures the token endpoint (Caddy authz_token, Traefik
+// tokenEndpoint). Start from DefaultConfig.
+type Config struct {
 	// Issuer is the "iss" claim, which tokeninfo checks. Empty: no "iss".
 	Issuer string
 	// Audience is the "aud" claim (an array); omitted when empty.
@@ -56,13 +64,13 @@ type TokenConfig struct {
 	JWKSPath      string
 	TokeninfoPath string
 	// Clients are the registered clients; at least one.
-	Clients []TokenClient
+	Clients []Client
 	// Warn receives start-up warnings. Optional.
 	Warn func(string)
 }
 
-// TokenClient is one registered client.
-type TokenClient struct {
+// Client is one registered client.
+type Client struct {
 	// ID is the client_id.
 	ID string
 	// Secret is the client secret in plain text; SecretSHA256 is the hex
@@ -77,29 +85,29 @@ type TokenClient struct {
 	Groups      []string
 }
 
-// DefaultTokenConfig returns the defaults of SPEC §8.
-func DefaultTokenConfig() TokenConfig {
-	return TokenConfig{
-		TTL:           DefaultTokenTTL,
+// DefaultConfig returns the defaults: a 1h TTL and the default paths.
+func DefaultConfig() Config {
+	return Config{
+		TTL:           DefaultTTL,
 		TokenPath:     DefaultTokenPath,
 		JWKSPath:      DefaultJWKSPath,
 		TokeninfoPath: DefaultTokeninfoPath,
 	}
 }
 
-// TokenIssuer serves the token endpoint, the JWKS and tokeninfo. It is
+// Issuer serves the token endpoint, the JWKS and tokeninfo. It is
 // safe for concurrent use.
-type TokenIssuer struct {
+type Issuer struct {
 	issuer    string
 	audience  []string
 	ttlSecs   int64
-	signer    *jwsSigner
+	signer    *jose.Signer
 	tokenPath string
 	jwksPath  string
 	infoPath  string
 	clients   map[string]*tokenClient
 	jwks      []byte
-	info      *jwtVerifier
+	info      *jose.Verifier
 	now       func() time.Time
 	// dummy is compared against when the client id is unknown, so that
 	// both cases take the same time.
@@ -115,17 +123,17 @@ type tokenClient struct {
 	scopeSet map[string]bool
 }
 
-// NewTokenIssuer validates cfg and builds the issuer. Errors name the
+// NewIssuer validates cfg and builds the issuer. Errors name the
 // option and the client id, never a secret.
-func NewTokenIssuer(cfg TokenConfig) (*TokenIssuer, error) {
+func NewIssuer(cfg Config) (*Issuer, error) {
 	ttl := cfg.TTL
 	if ttl == 0 {
-		ttl = DefaultTokenTTL
+		ttl = DefaultTTL
 	}
 	if ttl < time.Second {
 		return nil, errors.New("token: ttl must be at least 1s, got " + ttl.String())
 	}
-	t := &TokenIssuer{
+	t := &Issuer{
 		issuer:    cfg.Issuer,
 		ttlSecs:   int64(ttl / time.Second),
 		tokenPath: tokenOr(cfg.TokenPath, DefaultTokenPath),
@@ -168,19 +176,19 @@ func NewTokenIssuer(cfg TokenConfig) (*TokenIssuer, error) {
 		t.clients[c.id] = c
 	}
 
-	var signer *jwsSigner
+	var signer *jose.Signer
 	var err error
 	if cfg.SigningKey != "" {
 		data, rerr := os.ReadFile(cfg.SigningKey)
 		if rerr != nil {
 			return nil, errors.New("token: signing_key " + strconv.Quote(cfg.SigningKey) + ": cannot read the file")
 		}
-		signer, err = tokenSignerFromPEM(data)
+		signer, err = jose.NewSignerFromPEM(data)
 		if err != nil {
 			return nil, errors.New("token: signing_key " + strconv.Quote(cfg.SigningKey) + ": " + err.Error())
 		}
 	} else {
-		signer, err = tokenEphemeralSigner()
+		signer, err = jose.NewEphemeralSigner()
 		if err != nil {
 			return nil, errors.New("token: cannot make an ephemeral key")
 		}
@@ -188,26 +196,21 @@ func NewTokenIssuer(cfg TokenConfig) (*TokenIssuer, error) {
 			cfg.Warn("token: no signing_key configured: using an ephemeral Ed25519 key; its tokens stop verifying at restart and differ between instances")
 		}
 	}
-	signer.kid = cfg.KeyID
-	if signer.kid == "" {
-		signer.kid = jwkThumbprint(signer.pub)
-	}
-	signer.pub.kid = signer.kid
-	signer.pub.alg = signer.alg.name
+	signer.SetKeyID(cfg.KeyID)
 	t.signer = signer
-	t.jwks = jwksDocument([]*jwsKey{signer.pub})
+	t.jwks = jose.JWKSDocument([]*jose.Key{signer.Public()})
 
 	// tokeninfo verifies with the issuer's own key only.
-	t.info = &jwtVerifier{
-		algs:        map[string]*jwsAlg{signer.alg.name: signer.alg},
-		static:      newJWSKeySet([]*jwsKey{signer.pub}),
-		issuer:      cfg.Issuer,
-		leeway:      DefaultJWTLeeway.Seconds(),
-		typ:         "at+jwt",
-		idClaim:     "sub",
-		groupsClaim: "groups",
-		permsClaim:  "permissions",
-		now:         func() time.Time { return t.now() },
+	t.info, err = jose.NewVerifier(context.Background(), jose.Config{
+		Keys:       []*jose.Key{signer.Public()},
+		Algorithms: []string{signer.Algorithm()},
+		Issuer:     cfg.Issuer,
+		Leeway:     DefaultLeeway,
+		Typ:        "at+jwt",
+		Now:        func() time.Time { return t.now() },
+	}, nil, nil)
+	if err != nil {
+		return nil, errors.New("token: " + err.Error())
 	}
 	return t, nil
 }
@@ -220,7 +223,7 @@ func tokenOr(s, def string) string {
 }
 
 // tokenNewClient validates one client.
-func tokenNewClient(tc TokenClient) (*tokenClient, error) {
+func tokenNewClient(tc Client) (*tokenClient, error) {
 	if tc.ID == "" {
 		return nil, errors.New("token: a client has an empty id")
 	}
@@ -284,14 +287,14 @@ func tokenDigest(s string) []byte {
 }
 
 // JWKS returns the published JWKS document.
-func (t *TokenIssuer) JWKS() []byte {
+func (t *Issuer) JWKS() []byte {
 	return append([]byte(nil), t.jwks...)
 }
 
 // ServeHTTP answers token_path, jwks_path and tokeninfo_path and reports
 // true; for any other path it writes nothing and reports false, so that
 // the adapter calls the next handler.
-func (t *TokenIssuer) ServeHTTP(w http.ResponseWriter, r *http.Request) (handled bool) {
+func (t *Issuer) ServeHTTP(w http.ResponseWriter, r *http.Request) (handled bool) {
 	p := r.URL.Path
 	if p == t.tokenPath {
 		t.serveToken(w, r)
@@ -329,7 +332,7 @@ func tokenError(w http.ResponseWriter, status int, code, desc string) {
 	tokenJSON(w, status, map[string]string{"error": code, "error_description": desc})
 }
 
-func (t *TokenIssuer) serveToken(w http.ResponseWriter, r *http.Request) {
+func (t *Issuer) serveToken(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		tokenError(w, http.StatusMethodNotAllowed, "invalid_request", "the token endpoint accepts POST only")
@@ -420,8 +423,8 @@ func tokenParams(r *http.Request) (map[string]string, string) {
 	}
 	p := make(map[string]string)
 	if ct == "application/json" {
-		m, err := jsonObject(body)
-		if err == errJSONDuplicate {
+		m, err := jose.DecodeObject(body)
+		if err == jose.ErrDuplicateMember {
 			return nil, "a parameter is repeated"
 		}
 		if err != nil {
@@ -489,7 +492,7 @@ func tokenBasic(h string) (id, secret string, ok bool) {
 
 // authenticate compares SHA-256 digests in constant time; an unknown id
 // costs the same comparison.
-func (t *TokenIssuer) authenticate(id, secret string) *tokenClient {
+func (t *Issuer) authenticate(id, secret string) *tokenClient {
 	d := tokenDigest(secret)
 	c := t.clients[id]
 	if c == nil {
@@ -505,7 +508,7 @@ func (t *TokenIssuer) authenticate(id, secret string) *tokenClient {
 // grant returns the scopes to grant: the requested ones (each must be the
 // client's), or all the client's when none is requested.
 func (c *tokenClient) grant(requested string) ([]string, bool) {
-	req := splitSpaces(requested)
+	req := splitScope(requested)
 	if len(req) == 0 {
 		return c.scopes, true
 	}
@@ -514,7 +517,7 @@ func (c *tokenClient) grant(requested string) ([]string, bool) {
 		if !c.scopeSet[req[i]] {
 			return nil, false
 		}
-		if !jwtHas(out, req[i]) {
+		if !has(out, req[i]) {
 			out = append(out, req[i])
 		}
 	}
@@ -522,7 +525,7 @@ func (c *tokenClient) grant(requested string) ([]string, bool) {
 }
 
 // mint signs an access token (RFC 9068).
-func (t *TokenIssuer) mint(c *tokenClient, scopes []string) (string, error) {
+func (t *Issuer) mint(c *tokenClient, scopes []string) (string, error) {
 	jti := make([]byte, 16)
 	if _, err := rand.Read(jti); err != nil {
 		return "", err
@@ -534,7 +537,7 @@ func (t *TokenIssuer) mint(c *tokenClient, scopes []string) (string, error) {
 		"iat":       now,
 		"nbf":       now,
 		"exp":       now + t.ttlSecs,
-		"jti":       jwtB64.EncodeToString(jti),
+		"jti":       base64.RawURLEncoding.EncodeToString(jti),
 	}
 	if t.issuer != "" {
 		claims["iss"] = t.issuer
@@ -551,10 +554,10 @@ func (t *TokenIssuer) mint(c *tokenClient, scopes []string) (string, error) {
 	if len(c.groups) > 0 {
 		claims["groups"] = c.groups
 	}
-	return jwsEncode(t.signer, map[string]any{"typ": "at+jwt"}, claims)
+	return t.signer.Sign(map[string]any{"typ": "at+jwt"}, claims)
 }
 
-func (t *TokenIssuer) serveJWKS(w http.ResponseWriter, r *http.Request) {
+func (t *Issuer) serveJWKS(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		tokenError(w, http.StatusMethodNotAllowed, "invalid_request", "the JWKS accepts GET only")
@@ -572,17 +575,17 @@ func (t *TokenIssuer) serveJWKS(w http.ResponseWriter, r *http.Request) {
 
 // serveTokeninfo answers a bearer token of this issuer with its claims
 // (200), anything else with 401 — usable as the authz userinfo_url.
-func (t *TokenIssuer) serveTokeninfo(w http.ResponseWriter, r *http.Request) {
+func (t *Issuer) serveTokeninfo(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		tokenError(w, http.StatusMethodNotAllowed, "invalid_request", "tokeninfo accepts GET only")
 		return
 	}
-	tok, present := jwtBearer(r.Header)
+	tok, present := jose.BearerToken(r.Header)
 	var claims map[string]any
-	err := errJWTMalformed
+	err := errNoToken
 	if present {
-		claims, err = t.info.verify(r.Context(), tok)
+		claims, err = jose.Verify(t.info, r.Context(), tok)
 	}
 	if err != nil {
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
@@ -594,4 +597,34 @@ func (t *TokenIssuer) serveTokeninfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tokenJSON(w, http.StatusOK, claims)
+}
+
+// splitScope splits a scope parameter on spaces (RFC 6749 §3.3), dropping
+// empty items.
+func splitScope(s string) []string {
+	var out []string
+	start := -1
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || s[i] == ' ' {
+			if start >= 0 {
+				out = append(out, s[start:i])
+				start = -1
+			}
+			continue
+		}
+		if start < 0 {
+			start = i
+		}
+	}
+	return out
+}
+
+// has reports whether s is one of list.
+func has(list []string, s string) bool {
+	for i := 0; i < len(list); i++ {
+		if list[i] == s {
+			return true
+		}
+	}
+	return false
 }

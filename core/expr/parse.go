@@ -1,11 +1,11 @@
-package core
+package expr
 
 import (
 	"strconv"
 	"strings"
 )
 
-// This file is the parser of the ACL expression language (SPEC §7): a
+// This file is the parser of the ACL expression language: a
 // recursive-descent parser from tokens to a small AST. Grammar, lowest
 // precedence first:
 //
@@ -75,7 +75,7 @@ type exprParser struct {
 // unclosed reports a missing closing delimiter for the opener at pos. When
 // the token stream was cut short by a lexical error, the error is placed at
 // the end so that the lexical error wins.
-func (p *exprParser) unclosed(pos int, end exprToken, msg string) *ExprError {
+func (p *exprParser) unclosed(pos int, end exprToken, msg string) *Error {
 	if p.truncated {
 		return exprErr(end.pos, msg)
 	}
@@ -83,7 +83,7 @@ func (p *exprParser) unclosed(pos int, end exprToken, msg string) *ExprError {
 }
 
 // parseExpr parses src into an AST.
-func parseExpr(src string) (*exprNode, *ExprError) {
+func parseExpr(src string) (*exprNode, *Error) {
 	if len(src) > maxExprLen {
 		return nil, exprErr(maxExprLen, "expression longer than "+strconv.Itoa(maxExprLen)+" bytes")
 	}
@@ -124,7 +124,7 @@ func (p *exprParser) next() exprToken {
 	return t
 }
 
-func (p *exprParser) enter(pos int) *ExprError {
+func (p *exprParser) enter(pos int) *Error {
 	p.depth++
 	if p.depth > maxExprDepth {
 		return exprErr(pos, "expression nested too deeply (more than "+strconv.Itoa(maxExprDepth)+" levels)")
@@ -134,7 +134,7 @@ func (p *exprParser) enter(pos int) *ExprError {
 
 func (p *exprParser) leave() { p.depth-- }
 
-func (p *exprParser) parseOr() (*exprNode, *ExprError) {
+func (p *exprParser) parseOr() (*exprNode, *Error) {
 	first, err := p.parseAnd()
 	if err != nil {
 		return nil, err
@@ -154,7 +154,7 @@ func (p *exprParser) parseOr() (*exprNode, *ExprError) {
 	return n, nil
 }
 
-func (p *exprParser) parseAnd() (*exprNode, *ExprError) {
+func (p *exprParser) parseAnd() (*exprNode, *Error) {
 	first, err := p.parseCmp()
 	if err != nil {
 		return nil, err
@@ -174,7 +174,7 @@ func (p *exprParser) parseAnd() (*exprNode, *ExprError) {
 	return n, nil
 }
 
-func (p *exprParser) parseCmp() (*exprNode, *ExprError) {
+func (p *exprParser) parseCmp() (*exprNode, *Error) {
 	left, err := p.parseUnary()
 	if err != nil {
 		return nil, err
@@ -210,7 +210,7 @@ func (p *exprParser) parseCmp() (*exprNode, *ExprError) {
 	}
 }
 
-func (p *exprParser) parseUnary() (*exprNode, *ExprError) {
+func (p *exprParser) parseUnary() (*exprNode, *Error) {
 	t := p.peek()
 	if t.kind != xtokNot {
 		return p.parsePrimary()
@@ -227,7 +227,7 @@ func (p *exprParser) parseUnary() (*exprNode, *ExprError) {
 	return &exprNode{kind: xnNot, pos: t.pos, text: "!", kids: []*exprNode{x}}, nil
 }
 
-func (p *exprParser) parsePrimary() (*exprNode, *ExprError) {
+func (p *exprParser) parsePrimary() (*exprNode, *Error) {
 	t := p.next()
 	switch t.kind {
 	case xtokNumber:
@@ -261,7 +261,7 @@ func (p *exprParser) parsePrimary() (*exprNode, *ExprError) {
 	return nil, exprErr(t.pos, "unexpected "+t.describe())
 }
 
-func (p *exprParser) parseArray(open exprToken) (*exprNode, *ExprError) {
+func (p *exprParser) parseArray(open exprToken) (*exprNode, *Error) {
 	if err := p.enter(open.pos); err != nil {
 		return nil, err
 	}
@@ -293,7 +293,7 @@ func (p *exprParser) parseArray(open exprToken) (*exprNode, *ExprError) {
 	return n, nil
 }
 
-func (p *exprParser) parseIdent(t exprToken) (*exprNode, *ExprError) {
+func (p *exprParser) parseIdent(t exprToken) (*exprNode, *Error) {
 	switch t.text {
 	case "true":
 		return &exprNode{kind: xnLiteral, pos: t.pos, text: t.text, lit: exprValue{kind: exprBool, b: true}}, nil
@@ -316,7 +316,7 @@ func (p *exprParser) parseIdent(t exprToken) (*exprNode, *ExprError) {
 }
 
 // parseSet parses groups/permissions and an optional .a.b.c or ["x"].
-func (p *exprParser) parseSet(t exprToken) (*exprNode, *ExprError) {
+func (p *exprParser) parseSet(t exprToken) (*exprNode, *Error) {
 	isGroups := t.text == "groups"
 	n := &exprNode{pos: t.pos, text: t.text}
 	switch p.peek().kind {
@@ -358,7 +358,7 @@ func (p *exprParser) parseSet(t exprToken) (*exprNode, *ExprError) {
 }
 
 // parseUser parses user followed by .key, ["key"] and [index] steps.
-func (p *exprParser) parseUser(t exprToken) (*exprNode, *ExprError) {
+func (p *exprParser) parseUser(t exprToken) (*exprNode, *Error) {
 	n := &exprNode{kind: xnUser, pos: t.pos, text: t.text}
 	for {
 		switch p.peek().kind {

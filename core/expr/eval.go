@@ -1,4 +1,4 @@
-package core
+package expr
 
 import (
 	"encoding/json"
@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// This file evaluates compiled expressions (expr_compile.go): a small tree
+// This file evaluates compiled expressions (compile.go): a small tree
 // of exprCode nodes walked by plain functions that switch on an int opcode.
 //
 // Why not closures: under yaegi (Traefik), calling a func value costs a
@@ -226,7 +226,7 @@ func exprIn(x, y exprValue) bool {
 // tiny and each family of operators has its own small function.
 func exprTruth(c *exprCode, env *Env) bool {
 	if c.op == opAny {
-		return exprAny(c, env.User)
+		return exprAny(c, env)
 	}
 	if c.op <= opAnd {
 		return exprLogic(c, env)
@@ -239,8 +239,8 @@ func exprTruth(c *exprCode, env *Env) bool {
 
 // exprAny evaluates opAny: the user is in one of c.groups or holds one of
 // c.perms.
-func exprAny(c *exprCode, u *User) bool {
-	have, want := u.Groups, c.groups
+func exprAny(c *exprCode, env *Env) bool {
+	have, want := env.Groups, c.groups
 	for k := 0; k < 2; k++ {
 		for i := 0; i < len(want); i++ {
 			for j := 0; j < len(have); j++ {
@@ -249,7 +249,7 @@ func exprAny(c *exprCode, u *User) bool {
 				}
 			}
 		}
-		have, want = u.Permissions, c.perms
+		have, want = env.Permissions, c.perms
 	}
 	return c.neg
 }
@@ -264,7 +264,7 @@ func exprLogic(c *exprCode, env *Env) bool {
 	for i := 0; i < len(c.kids); i++ {
 		k = c.kids[i]
 		if k.op == opAny {
-			r = exprAny(k, env.User)
+			r = exprAny(k, env)
 		} else if k.op == opBackoffice {
 			r = env.IsBackoffice != k.neg
 		} else if k.op == opClientType {
@@ -294,22 +294,22 @@ func exprLeaf(c *exprCode, env *Env) bool {
 // the truthiness of value nodes.
 func exprTruthRare(c *exprCode, env *Env) bool {
 	if c.op == opUserEq {
-		return exprUserEq(c, env.User)
+		return exprUserEq(c, env)
 	}
 	if c.op == opUserIn {
-		return exprUserIn(c, env.User)
+		return exprUserIn(c, env)
 	}
 	return exprTruthValue(c, env)
 }
 
 // exprUserEq evaluates opUserEq: the property equals c.c (a string, a
 // number or a boolean).
-func exprUserEq(c *exprCode, u *User) bool {
+func exprUserEq(c *exprCode, env *Env) bool {
 	var x any
 	if len(c.path) == 1 && !c.path[0].isIndex {
-		x = u.Properties[c.path[0].key]
+		x = env.User[c.path[0].key]
 	} else {
-		x = exprUserGet(c, u)
+		x = exprUserGet(c, env)
 	}
 	if c.c.kind == exprString {
 		s, ok := x.(string)
@@ -328,12 +328,12 @@ func exprUserEq(c *exprCode, u *User) bool {
 
 // exprUserIn evaluates opUserIn: "k" in user.list / "k" in user.obj,
 // without building values.
-func exprUserIn(c *exprCode, u *User) bool {
+func exprUserIn(c *exprCode, env *Env) bool {
 	var y any
 	if len(c.path) == 1 && !c.path[0].isIndex {
-		y = u.Properties[c.path[0].key]
+		y = env.User[c.path[0].key]
 	} else {
-		y = exprUserGet(c, u)
+		y = exprUserGet(c, env)
 	}
 	if arr, ok := y.([]any); ok {
 		var s string
@@ -367,7 +367,7 @@ func exprTruthValue(c *exprCode, env *Env) bool {
 	case opInConst:
 		return exprIn(exprEval(c.kids[0], env), c.c)
 	case opInSet:
-		return exprInSet(exprEval(c.kids[0], env), env.User, c.inGroups)
+		return exprInSet(exprEval(c.kids[0], env), env, c.inGroups)
 	case opTruthy:
 		return exprEval(c.kids[0], env).truthy()
 	}
@@ -377,16 +377,16 @@ func exprTruthValue(c *exprCode, env *Env) bool {
 
 // exprInSet is x in groups (inGroups) or x in permissions: a string is
 // looked up, an array means "any of its strings"; anything else is false.
-func exprInSet(x exprValue, u *User, inGroups bool) bool {
+func exprInSet(x exprValue, env *Env, inGroups bool) bool {
 	if x.kind == exprString {
-		return exprHas(u, inGroups, x.s)
+		return exprHas(env, inGroups, x.s)
 	}
 	if x.kind != exprArray {
 		return false
 	}
 	n := exprArrayLen(x.raw)
 	for i := 0; i < n; i++ {
-		if e := exprArrayAt(x.raw, i); e.kind == exprString && exprHas(u, inGroups, e.s) {
+		if e := exprArrayAt(x.raw, i); e.kind == exprString && exprHas(env, inGroups, e.s) {
 			return true
 		}
 	}
@@ -395,11 +395,11 @@ func exprInSet(x exprValue, u *User, inGroups bool) bool {
 
 // exprHas reports whether the user is in group name (groups) or holds
 // permission name (permissions).
-func exprHas(u *User, groups bool, name string) bool {
+func exprHas(env *Env, groups bool, name string) bool {
 	if groups {
-		return contains(u.Groups, name)
+		return contains(env.Groups, name)
 	}
-	return contains(u.Permissions, name)
+	return contains(env.Permissions, name)
 }
 
 // exprEval returns the value of any node.
@@ -408,7 +408,7 @@ func exprEval(c *exprCode, env *Env) exprValue {
 	case opConst:
 		return c.c
 	case opUser:
-		return exprValueOf(exprUserGet(c, env.User))
+		return exprValueOf(exprUserGet(c, env))
 	case opClientTypeValue:
 		// A copy: escape analysis is field-insensitive, so if clientType
 		// could reach the heap (an array literal), all of *env would, and
@@ -426,26 +426,20 @@ func exprEval(c *exprCode, env *Env) exprValue {
 	return exprValue{kind: exprBool, b: exprTruth(c, env)}
 }
 
-// exprEmptyObject is the value of user for a present user without properties.
-var exprEmptyObject = map[string]any{}
-
 // exprUserGet returns the user property at c.path (user alone: the whole
 // document, null for the anonymous caller): a missing key, an index out of
 // range or a step into a non-container yields nil.
-func exprUserGet(c *exprCode, u *User) any {
+func exprUserGet(c *exprCode, env *Env) any {
 	if len(c.path) == 0 {
-		if u.ID == "" {
+		if env.User == nil {
 			return nil
 		}
-		if u.Properties == nil {
-			return exprEmptyObject
-		}
-		return u.Properties
+		return env.User
 	}
 	if len(c.path) == 1 && !c.path[0].isIndex {
-		return u.Properties[c.path[0].key]
+		return env.User[c.path[0].key]
 	}
-	return exprWalk(u.Properties, c.path)
+	return exprWalk(env.User, c.path)
 }
 
 // exprWalk follows path from props; a missing key, an index out of range or
