@@ -59,6 +59,7 @@ func init() {
 //	{http.authz.reason}   allowed, route_not_found, unauthenticated,
 //	                      forbidden, invalid_token or bad_request
 //	{http.authz.route}    the matched rule, e.g. "GET /users/:id"
+//	{http.authz.client_type}  the client type of the request's API key
 //
 // String and list values accept global placeholders such as
 // {env.USERINFO_URL}, expanded once when the configuration loads; a list
@@ -143,9 +144,46 @@ type Authz struct {
 	// "client-type"). Mia: CLIENT_TYPE_HEADER_KEY.
 	ClientTypeHeader string `json:"client_type_header,omitempty"`
 
-	// BackofficeHeader marks backoffice requests when it is 1 or true
-	// (default "isbackoffice"). Mia: BACKOFFICE_HEADER_KEY.
+	// BackofficeHeader names the backoffice header (default
+	// "isbackoffice"): read with backoffice header, set upstream with
+	// backoffice true. Mia: BACKOFFICE_HEADER_KEY.
 	BackofficeHeader string `json:"backoffice_header,omitempty"`
+
+	// Backoffice says which entry point this is, as Mia's gateway does
+	// per listener: "false" (inline default: every request is a frontend
+	// request), "true" (the backoffice site: every request is a backoffice
+	// request and upstream gets isbackoffice: true) or "header" (read the
+	// backoffice header; decision-mode default, and inline only behind a
+	// trusted edge that sets it). With false or true a client's backoffice
+	// header is removed.
+	Backoffice string `json:"backoffice,omitempty"`
+
+	// ClientType says where clientType comes from: "api_key" (inline
+	// default: from the API key in the client-key header, the deprecated
+	// secret header or the client_key cookie; upstream gets client-type
+	// set from the key and never the client's own) or "header" (read the
+	// client-type header; decision-mode default, and inline only behind a
+	// trusted edge).
+	ClientType string `json:"client_type,omitempty"`
+
+	// APIKeys map API keys to client types. A request with a key that is
+	// not here is answered 401, on public routes too.
+	APIKeys []APIKey `json:"api_key,omitempty"`
+
+	// APIKeysSHA256 are API keys given as the hex SHA-256 of the key.
+	APIKeysSHA256 []APIKey `json:"api_key_sha256,omitempty"`
+
+	// Preflight is "decide" (default: a CORS preflight is decided like any
+	// other request) or "pass" (an OPTIONS request with Origin and
+	// Access-Control-Request-Method continues to the next handler without
+	// identity or rules, for the site's CORS handler to answer).
+	Preflight string `json:"preflight,omitempty"`
+
+	// LoginRedirect answers a browser navigation (GET or HEAD preferring
+	// text/html) that would get 401 with a 302 to this URL instead; {uri}
+	// expands to the query-escaped original request URI. 403 is never
+	// redirected. Mia: the gateway's /web-login?redirect= behaviour.
+	LoginRedirect string `json:"login_redirect,omitempty"`
 
 	// RulesFile is the path of a Mia auth.json rules file, relative to
 	// Caddy's working directory. Mia: CONFIGURATION_PATH +
@@ -181,6 +219,17 @@ type Rule struct {
 	// Backoffice puts the rule into backofficeAuthorization instead of
 	// authorization.
 	Backoffice bool `json:"backoffice,omitempty"`
+}
+
+// APIKey is one API key and the client type it grants: Key in api_key,
+// KeySHA256 (hex) in api_key_sha256.
+type APIKey struct {
+	// Key is the key as clients send it.
+	Key string `json:"key,omitempty"`
+	// KeySHA256 is the hex SHA-256 of the key.
+	KeySHA256 string `json:"key_sha256,omitempty"`
+	// ClientType is the clientType of requests with this key.
+	ClientType string `json:"client_type"`
 }
 
 // JWT configures local verification of bearer JWTs. Exactly
@@ -300,6 +349,18 @@ func (a *Authz) coreConfig(repl *caddy.Replacer) (core.Config, error) {
 	set(&cfg.UserPropertiesHeader, a.UserPropertiesHeader)
 	set(&cfg.ClientTypeHeader, a.ClientTypeHeader)
 	set(&cfg.BackofficeHeader, a.BackofficeHeader)
+	cfg.Backoffice = str(a.Backoffice)
+	cfg.ClientType = str(a.ClientType)
+	for _, k := range a.APIKeys {
+		cfg.APIKeys = append(cfg.APIKeys, core.APIKey{Key: str(k.Key), ClientType: str(k.ClientType)})
+	}
+	for _, k := range a.APIKeysSHA256 {
+		cfg.APIKeys = append(cfg.APIKeys, core.APIKey{KeySHA256: str(k.KeySHA256), ClientType: str(k.ClientType)})
+	}
+	cfg.Preflight = str(a.Preflight)
+	// The Caddyfile turns the {uri} shorthand into {http.request.uri}; both
+	// mean the original request URI here.
+	cfg.LoginRedirect = str(strings.ReplaceAll(a.LoginRedirect, "{http.request.uri}", "{uri}"))
 	cfg.RulesFile = str(a.RulesFile)
 	cfg.RulesJSON = a.RulesJSON
 	if isSinglePlaceholder(a.RulesJSON) {
@@ -432,6 +493,7 @@ func setPlaceholders(repl *caddy.Replacer, d *core.Decision) {
 	}
 	repl.Set("http.authz.reason", d.Reason)
 	repl.Set("http.authz.route", d.Route)
+	repl.Set("http.authz.client_type", d.ClientType)
 	u := &d.User
 	if u.Anonymous() {
 		return

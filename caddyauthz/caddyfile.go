@@ -48,6 +48,12 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    user_properties_header         <name>
 //	    client_type_header             <name>
 //	    backoffice_header              <name>
+//	    backoffice                     false|true|header
+//	    client_type                    api_key|header
+//	    api_key                        <key> <client type>
+//	    api_key_sha256                 <hex sha-256> <client type>
+//	    preflight                      decide|pass
+//	    login_redirect                 <url with {uri}>
 //	    rules_file                     <path>
 //	    rules_json                     <json>
 //	    rule <METHOD|ALL> <path> <expression> [public] [backoffice]
@@ -67,7 +73,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	}
 //
 // Every subdirective is optional; with none, every request is anonymous and
-// no route is found. `rule` may be repeated; list subdirectives (…_to_proxy,
+// no route is found. `rule`, `api_key` and `api_key_sha256` may be repeated; list subdirectives (…_to_proxy,
 // audience, algorithms) may be repeated and their arguments accumulate; any
 // other subdirective may be given once. An expression containing spaces must
 // be one token: quote it with backticks, `groups.admin || permissions["a:b"]`,
@@ -136,6 +142,24 @@ func (a *Authz) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			err = oneArg(d, &a.ClientTypeHeader)
 		case "backoffice_header":
 			err = oneArg(d, &a.BackofficeHeader)
+		case "backoffice":
+			err = enumArg(d, &a.Backoffice, core.BackofficeFalse, core.BackofficeTrue, core.BackofficeFromHeader)
+		case "client_type":
+			err = enumArg(d, &a.ClientType, core.ClientTypeAPIKey, core.ClientTypeFromHeader)
+		case "api_key":
+			var k APIKey
+			if err = twoArgs(d, &k.Key, &k.ClientType); err == nil {
+				a.APIKeys = append(a.APIKeys, k)
+			}
+		case "api_key_sha256":
+			var k APIKey
+			if err = twoArgs(d, &k.KeySHA256, &k.ClientType); err == nil {
+				a.APIKeysSHA256 = append(a.APIKeysSHA256, k)
+			}
+		case "preflight":
+			err = enumArg(d, &a.Preflight, core.PreflightDecide, core.PreflightPass)
+		case "login_redirect":
+			err = oneArg(d, &a.LoginRedirect)
 		case "rules_file":
 			err = oneArg(d, &a.RulesFile)
 		case "rules_json":
@@ -171,6 +195,8 @@ func once(d *caddyfile.Dispenser, seen map[string]bool, prefix, name string) err
 // repeatable are the subdirectives that may be given more than once.
 var repeatable = map[string]bool{
 	"rule":                           true,
+	"api_key":                        true,
+	"api_key_sha256":                 true,
 	"headers_to_proxy":               true,
 	"authorization_headers_to_proxy": true,
 	"user_properties_to_proxy":       true,
@@ -271,6 +297,48 @@ func oneArg(d *caddyfile.Dispenser, dst *string) error {
 		return d.Errf("%s: the value must not be empty", name)
 	}
 	*dst = args[0]
+	return noBlock(d, name)
+}
+
+// enumArg reads one argument that must be one of values (or a placeholder,
+// checked when it is expanded).
+func enumArg(d *caddyfile.Dispenser, dst *string, values ...string) error {
+	name := d.Val()
+	if err := oneArg(d, dst); err != nil {
+		return err
+	}
+	for _, v := range values {
+		if *dst == v {
+			return nil
+		}
+	}
+	if isSinglePlaceholder(*dst) {
+		return nil
+	}
+	return d.Errf("%s: %q is not %s", name, *dst, orList(values))
+}
+
+// orList formats values as "a, b or c".
+func orList(values []string) string {
+	if len(values) == 1 {
+		return values[0]
+	}
+	return strings.Join(values[:len(values)-1], ", ") + " or " + values[len(values)-1]
+}
+
+// twoArgs reads exactly two arguments, such as `api_key <key> <client
+// type>`. The message on a wrong count never repeats the arguments: the
+// first may be a secret.
+func twoArgs(d *caddyfile.Dispenser, first, second *string) error {
+	name := d.Val()
+	args := d.RemainingArgs()
+	if len(args) != 2 {
+		return d.Errf("%s: want two arguments, <key> <client type>, got %d", name, len(args))
+	}
+	if args[0] == "" || args[1] == "" {
+		return d.Errf("%s: the key and the client type must not be empty", name)
+	}
+	*first, *second = args[0], args[1]
 	return noBlock(d, name)
 }
 

@@ -356,6 +356,44 @@ func TestUnmarshalCaddyfileAuthz(t *testing.T) {
 				groups_claim
 			}
 		}`, err: `groups_claim: want exactly one argument, got 0`},
+		{name: "gateway inputs", input: `authz {
+			backoffice true
+			client_type api_key
+			api_key k1 partner
+			api_key {env.K2} web
+			api_key_sha256 0000000000000000000000000000000000000000000000000000000000000000 partner
+			preflight pass
+			login_redirect /web-login?redirect={uri}
+		}`, want: Authz{Backoffice: "true", ClientType: "api_key",
+			APIKeys:       []APIKey{{Key: "k1", ClientType: "partner"}, {Key: "{env.K2}", ClientType: "web"}},
+			APIKeysSHA256: []APIKey{{KeySHA256: "0000000000000000000000000000000000000000000000000000000000000000", ClientType: "partner"}},
+			Preflight:     "pass", LoginRedirect: "/web-login?redirect={uri}"}},
+		{name: "backoffice header", input: `authz {
+			backoffice header
+			client_type header
+		}`, want: Authz{Backoffice: "header", ClientType: "header"}},
+		{name: "backoffice bad", input: `authz {
+			backoffice yes
+		}`, err: `backoffice: "yes" is not false, true or header`},
+		{name: "backoffice twice", input: `authz {
+			backoffice true
+			backoffice false
+		}`, err: `backoffice already specified`},
+		{name: "client_type bad", input: `authz {
+			client_type key
+		}`, err: `client_type: "key" is not api_key or header`},
+		{name: "preflight bad", input: `authz {
+			preflight allow
+		}`, err: `preflight: "allow" is not decide or pass`},
+		{name: "api_key one arg", input: `authz {
+			api_key s3cret
+		}`, err: `api_key: want two arguments, <key> <client type>, got 1`},
+		{name: "api_key_sha256 three args", input: `authz {
+			api_key_sha256 aa bb cc
+		}`, err: `api_key_sha256: want two arguments`},
+		{name: "login_redirect no arg", input: `authz {
+			login_redirect
+		}`, err: `login_redirect: want exactly one argument, got 0`},
 		{name: "jwt permissions_claim two args", input: `authz {
 			jwt {
 				permissions_claim a b

@@ -32,6 +32,14 @@ type Authorizer struct {
 	propsQuoted             []string // propsToProxy JSON-encoded
 	clientType, backoffice  string
 
+	// the gateway's own inputs
+	boFromHeader  bool       // backoffice "header": read the backoffice header
+	boAlways      bool       // backoffice "true": every request is backoffice
+	ctFromHeader  bool       // client_type "header": read the client-type header
+	keys          *apiKeySet // client_type "api_key" with keys configured
+	preflightPass bool
+	login         *loginRedirect
+
 	cancel context.CancelFunc
 }
 
@@ -80,11 +88,16 @@ func New(cfg Config) (*Authorizer, error) {
 	for i := 0; i < len(a.propsToProxy); i++ {
 		a.propsQuoted = append(a.propsQuoted, quote(a.propsToProxy[i]))
 	}
-	a.guard = newSpoofGuard([]string{
+	guarded := []string{
 		DefaultUseridHeader, DefaultGroupsHeader, DefaultUserPropertiesHeader,
 		HeaderAllowed, HeaderUserID, HeaderGroups, HeaderUserProperties,
 		cfg.UseridHeader, cfg.GroupsHeader, cfg.UserPropertiesHeader,
-	})
+	}
+	owned, err := gatewayInputs(a, &cfg)
+	if err != nil {
+		return nil, err
+	}
+	a.guard = newSpoofGuard(append(guarded, owned...))
 
 	sources := 0
 	if cfg.UserinfoURL != "" {
@@ -119,7 +132,6 @@ func New(cfg Config) (*Authorizer, error) {
 	ctx, cancel := context.WithCancel(parent)
 	a.cancel = cancel
 
-	var err error
 	switch {
 	case cfg.UserinfoURL != "":
 		// (yaegi cannot assign a concrete result of a multi-value call to
@@ -200,6 +212,82 @@ func trimList(in []string) []string {
 		}
 	}
 	return out
+}
+
+// gatewayInputs sets up the inputs that Mia's gateway, not the client,
+// decides: the backoffice flag, the client type (from API keys), the CORS
+// preflight and the login redirect. It returns the request headers that
+// the client may not send because aclgate decides them: inline, a
+// backoffice header unless it is read, the client-type header unless it is
+// read, and the API-key headers when keys are configured (read before they
+// are removed).
+func gatewayInputs(a *Authorizer, cfg *Config) ([]string, error) {
+	var owned []string
+	bo := strings.TrimSpace(cfg.Backoffice)
+	if bo == "" {
+		bo = BackofficeFalse
+		if a.decision {
+			bo = BackofficeFromHeader
+		}
+	}
+	switch bo {
+	case BackofficeFalse:
+	case BackofficeTrue:
+		a.boAlways = true
+	case BackofficeFromHeader:
+		a.boFromHeader = true
+	default:
+		return nil, errors.New("backoffice: " + quote(cfg.Backoffice) + " is not false, true or header")
+	}
+	ct := strings.TrimSpace(cfg.ClientType)
+	if ct == "" {
+		ct = ClientTypeAPIKey
+		if a.decision && len(cfg.APIKeys) == 0 {
+			ct = ClientTypeFromHeader
+		}
+	}
+	switch ct {
+	case ClientTypeAPIKey:
+		if len(cfg.APIKeys) > 0 {
+			keys, err := newAPIKeySet(cfg.APIKeys)
+			if err != nil {
+				return nil, err
+			}
+			a.keys = keys
+		}
+	case ClientTypeFromHeader:
+		a.ctFromHeader = true
+		if len(cfg.APIKeys) > 0 {
+			return nil, errors.New("client_type: " + quote(cfg.ClientType) + " reads the client type from a header, so the configured API keys would never be used: remove them or use api_key")
+		}
+	default:
+		return nil, errors.New("client_type: " + quote(cfg.ClientType) + " is not api_key or header")
+	}
+	switch strings.TrimSpace(cfg.Preflight) {
+	case "", PreflightDecide:
+	case PreflightPass:
+		a.preflightPass = true
+	default:
+		return nil, errors.New("preflight: " + quote(cfg.Preflight) + " is not decide or pass")
+	}
+	login, err := newLoginRedirect(strings.TrimSpace(cfg.LoginRedirect))
+	if err != nil {
+		return nil, err
+	}
+	a.login = login
+	if a.decision {
+		return nil, nil
+	}
+	if !a.boFromHeader {
+		owned = append(owned, cfg.BackofficeHeader)
+	}
+	if !a.ctFromHeader {
+		owned = append(owned, cfg.ClientTypeHeader)
+	}
+	if a.keys != nil {
+		owned = append(owned, apiKeyHeader, apiKeySecretHeader)
+	}
+	return owned, nil
 }
 
 // rulesSource is where the rules of cfg come from.

@@ -15,6 +15,38 @@ const (
 	ModeDecision = "decision"
 )
 
+// Values of the Backoffice option: where the backoffice flag of a request
+// comes from.
+const (
+	// BackofficeFalse: every request is a frontend request (inline default).
+	BackofficeFalse = "false"
+	// BackofficeTrue: this instance is the backoffice entry point; every
+	// request is a backoffice request.
+	BackofficeTrue = "true"
+	// BackofficeFromHeader: the request is a backoffice request when the
+	// backoffice header says 1 or true (decision-mode default; inline only
+	// behind a trusted edge that sets it).
+	BackofficeFromHeader = "header"
+)
+
+// Values of the ClientType option: where clientType comes from.
+const (
+	// ClientTypeAPIKey resolves the client type from the request's API key
+	// (inline default).
+	ClientTypeAPIKey = "api_key"
+	// ClientTypeFromHeader reads the client-type header (decision-mode
+	// default; inline only behind a trusted edge that sets it).
+	ClientTypeFromHeader = "header"
+)
+
+// Values of the Preflight option.
+const (
+	// PreflightDecide decides a CORS preflight like any other request.
+	PreflightDecide = "decide"
+	// PreflightPass lets a CORS preflight through without identity or rules.
+	PreflightPass = "pass"
+)
+
 // Defaults of the configuration options.
 const (
 	DefaultUserIDKey            = "sub"
@@ -70,8 +102,25 @@ type Config struct {
 	UserPropertiesHeader string
 	// ClientTypeHeader feeds clientType in expressions.
 	ClientTypeHeader string
-	// BackofficeHeader marks backoffice requests.
+	// BackofficeHeader marks backoffice requests (Backoffice "header") and
+	// is set upstream with Backoffice "true".
 	BackofficeHeader string
+
+	// Backoffice is BackofficeFalse, BackofficeTrue or BackofficeFromHeader;
+	// empty means the mode's default (false inline, header in decision mode).
+	Backoffice string
+	// ClientType is ClientTypeAPIKey or ClientTypeFromHeader; empty means
+	// api_key inline or when APIKeys are configured, header otherwise in
+	// decision mode.
+	ClientType string
+	// APIKeys map API keys to client types (ClientType "api_key").
+	APIKeys []APIKey
+	// Preflight is PreflightDecide (default when empty) or PreflightPass.
+	Preflight string
+	// LoginRedirect, when set, answers 302 to this URL instead of 401 to a
+	// browser navigation; {uri} in it expands to the query-escaped original
+	// request URI.
+	LoginRedirect string
 
 	// RulesFile is the path of a Mia auth.json file.
 	RulesFile string
@@ -100,6 +149,22 @@ type Rule struct {
 	Public     bool
 	// Backoffice puts the rule into backofficeAuthorization.
 	Backoffice bool
+}
+
+// APIKey is one API key and the client type it grants. Exactly one of Key
+// and KeySHA256 is set.
+type APIKey struct {
+	// Key is the key itself, as clients send it.
+	Key string
+	// KeySHA256 is the hex SHA-256 of the key, for configurations that
+	// must not hold the key.
+	KeySHA256 string
+	// ClientType is the clientType a request with this key gets.
+	ClientType string
+	// Name, when set, is how configuration errors name this entry (an
+	// adapter's own spelling, such as "apiKeys[2]"); by default
+	// "api_key entry N" or "api_key_sha256 entry N".
+	Name string
 }
 
 // JWTConfig configures local JWT verification.

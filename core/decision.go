@@ -16,6 +16,8 @@ const (
 	ReasonForbidden       = "forbidden"
 	ReasonInvalidToken    = "invalid_token"
 	ReasonBadRequest      = "bad_request"
+	ReasonInvalidAPIKey   = "invalid_api_key"
+	ReasonPreflight       = "preflight"
 )
 
 // Decision is the outcome of [Authorizer.Authorize].
@@ -36,8 +38,15 @@ type Decision struct {
 	Method, Path string
 	// User is the caller; the zero User when anonymous.
 	User User
+	// ClientType is the clientType the rules saw: the API key's client type
+	// (or the client-type header, where configured); "" when none.
+	ClientType string
+	// Backoffice reports whether the request was decided as a backoffice
+	// request.
+	Backoffice bool
 
-	message string
+	message  string
+	location string // Status 302: the login page
 }
 
 // Authorize decides on r. It always removes spoofed identity headers from
@@ -67,6 +76,10 @@ func authorize(a *Authorizer, r *http.Request, d *Decision) {
 			bad = !readTrusted(a.trusted, h, &old, &d.User)
 		}
 	}
+	key := ""
+	if a.keys != nil {
+		key = presentedAPIKey(r)
+	}
 	if len(h) > 0 && stripSpoofed(a.guard, h, a.exact) {
 		bad = true
 	}
@@ -91,13 +104,31 @@ func authorize(a *Authorizer, r *http.Request, d *Decision) {
 		reject(d, ReasonBadRequest, msgBadUserHeaders)
 		return
 	}
-	backoffice := false
-	if v := h[a.backoffice]; len(v) > 0 {
-		backoffice = isTrue(v)
+
+	// the gateway's own inputs
+	backoffice := a.boAlways
+	if a.boFromHeader {
+		if v := h[a.backoffice]; len(v) > 0 {
+			backoffice = isTrue(v)
+		}
+	}
+	d.Backoffice = backoffice
+	if a.preflightPass && d.Method == http.MethodOptions && isPreflight(h) {
+		allow(a, r, d, &old, ReasonPreflight)
+		return
+	}
+	if key != "" && !clientTypeOf(a, key, d) {
+		return
+	}
+	if a.ctFromHeader {
+		if v := h[a.clientType]; len(v) > 0 {
+			d.ClientType = v[0]
+		}
 	}
 
 	// who is calling (trust mode: read above)
 	if a.ident != nil && !identify(a, r, d, backoffice) {
+		loginOr401(a, r, d)
 		return
 	}
 
@@ -111,7 +142,7 @@ func authorize(a *Authorizer, r *http.Request, d *Decision) {
 		if !az.Public && d.User.ID == "" {
 			reason = ReasonUnauthenticated
 		} else if !az.Always {
-			reason = evalRule(a, az, d, h, backoffice)
+			reason = evalRule(az, d)
 		}
 	}
 	if reason == ReasonAllowed {
@@ -119,14 +150,67 @@ func authorize(a *Authorizer, r *http.Request, d *Decision) {
 		d.Status = http.StatusOK
 		d.Reason = ReasonAllowed
 	} else if !denied(a, d, reason) {
+		loginOr401(a, r, d)
 		return
 	}
 	if !a.decision {
 		d.Continue = true
-		if d.User.ID != "" || !a.strict || r.URL.Path != p || r.URL.RawPath != "" {
+		if d.User.ID != "" || !a.strict || r.URL.Path != p || r.URL.RawPath != "" || d.ClientType != "" || a.boAlways {
 			forward(a, r, d, &old)
 		}
 	}
+}
+
+// allow lets a request through without identity or rules (a CORS
+// preflight): decision mode answers 200 with mia-allowed 1, inline the
+// request continues on its canonical path.
+func allow(a *Authorizer, r *http.Request, d *Decision, old *headerSlices, reason string) {
+	d.User = User{}
+	d.Allowed = true
+	d.Status = http.StatusOK
+	d.Reason = reason
+	if !a.decision {
+		d.Continue = true
+		forward(a, r, d, old)
+	}
+}
+
+// isPreflight reports whether a request (known to be OPTIONS) is a CORS
+// preflight: it names an Origin and the method it asks about.
+func isPreflight(h http.Header) bool {
+	return len(h["Origin"]) > 0 && len(h["Access-Control-Request-Method"]) > 0
+}
+
+// clientTypeOf resolves key to d.ClientType; an unknown key is a 401 on
+// every route, public ones too, and it reports false.
+func clientTypeOf(a *Authorizer, key string, d *Decision) bool {
+	ct, ok := resolveAPIKey(a.keys, key)
+	if !ok {
+		reject(d, ReasonInvalidAPIKey, msgInvalidAPIKey)
+		return false
+	}
+	d.ClientType = ct
+	return true
+}
+
+// loginOr401 turns a 401 of a browser navigation into a 302 to the login
+// page, when one is configured. A wrong API key is never redirected:
+// logging in would not fix it.
+func loginOr401(a *Authorizer, r *http.Request, d *Decision) {
+	if a.login == nil || d.Status != http.StatusUnauthorized || d.Reason == ReasonInvalidAPIKey {
+		return
+	}
+	if !wantsLogin(d.Method, r.Header) {
+		return
+	}
+	uri := r.RequestURI // as the client sent it, before any rewrite
+	if a.decision {
+		uri = decisionURI(r.Header)
+	} else if uri == "" || uri[0] != '/' {
+		uri = r.URL.RequestURI()
+	}
+	d.Status = http.StatusFound
+	d.location = a.login.location(uri)
 }
 
 // decisionRequest sets the method of a decision-mode request and returns
@@ -153,16 +237,14 @@ func canonicalOrReject(p string, d *Decision) string {
 }
 
 // evalRule runs the rule's expression for the caller of d.
-func evalRule(a *Authorizer, az *rules.Authorization, d *Decision, h http.Header, backoffice bool) string {
+func evalRule(az *rules.Authorization, d *Decision) string {
 	u := &d.User
-	env := expr.Env{Groups: u.Groups, Permissions: u.Permissions, User: u.Properties, IsBackoffice: backoffice}
+	env := expr.Env{Groups: u.Groups, Permissions: u.Permissions, User: u.Properties,
+		ClientType: d.ClientType, IsBackoffice: d.Backoffice}
 	if u.ID == "" {
 		env.User = nil
 	} else if env.User == nil {
 		env.User = noProperties
-	}
-	if v := h[a.clientType]; len(v) > 0 {
-		env.ClientType = v[0]
 	}
 	if expr.Run(az.Expr, &env) {
 		return ReasonAllowed
@@ -190,7 +272,7 @@ func identify(a *Authorizer, r *http.Request, d *Decision, backoffice bool) bool
 // is not reported, even when trusted headers named one.
 func reject(d *Decision, reason, msg string) {
 	d.Status = http.StatusBadRequest
-	if reason == ReasonInvalidToken {
+	if reason == ReasonInvalidToken || reason == ReasonInvalidAPIKey {
 		d.Status = http.StatusUnauthorized
 	}
 	d.Reason = reason
@@ -238,6 +320,12 @@ func forward(a *Authorizer, r *http.Request, d *Decision, old *headerSlices) {
 	if !a.strict {
 		h[canonAllowed] = allowedValue(d.Allowed)
 	}
+	if d.ClientType != "" && !a.ctFromHeader {
+		h[a.clientType] = []string{d.ClientType}
+	}
+	if a.boAlways {
+		h[a.backoffice] = []string{"true"}
+	}
 	u := &d.User
 	if u.ID == "" {
 		return
@@ -260,6 +348,15 @@ func forwardPath(r *http.Request, p string) {
 	if r.RequestURI != "" {
 		r.RequestURI = r.URL.RequestURI()
 	}
+}
+
+// decisionURI returns the whole request URI (query included) that a
+// decision-mode request asks about.
+func decisionURI(h http.Header) string {
+	if uri := first(h, "Original-Request-Uri"); uri != "" {
+		return uri
+	}
+	return first(h, "X-Forwarded-Uri")
 }
 
 // decisionTarget returns the escaped path (query removed) and method that a

@@ -29,6 +29,9 @@ func newTrustAuthorizer(t *testing.T, strict bool, mode string) *Authorizer {
 	cfg.Mode = mode
 	cfg.Strict = strict
 	cfg.TrustUserHeaders = true
+	// behind Mia's edge, which sets the backoffice flag and the client type
+	cfg.Backoffice = BackofficeFromHeader
+	cfg.ClientType = ClientTypeFromHeader
 	cfg.PermissionsKey = "permissions"
 	cfg.UserPropertiesToProxy = []string{"email", "permissions"}
 	cfg.RulesJSON = miaExample

@@ -14,6 +14,7 @@ const (
 	msgBadPath         = "The request path is not valid"
 	msgBadUserHeaders  = "The user headers are not valid"
 	msgMissingTarget   = "Original-Request-Uri and Original-Request-Method (or X-Forwarded-Uri and X-Forwarded-Method) are required"
+	msgInvalidAPIKey   = "The client key is not valid"
 )
 
 // Respond writes the answer for a decision whose Continue is false: in
@@ -25,6 +26,13 @@ func (a *Authorizer) Respond(w http.ResponseWriter, d *Decision) {
 	}
 	if d.Status == http.StatusOK {
 		w.WriteHeader(http.StatusOK)
+		return
+	}
+	if d.Status == http.StatusFound {
+		h := w.Header()
+		h["Location"] = []string{d.location}
+		h["Cache-Control"] = []string{"no-store"}
+		w.WriteHeader(http.StatusFound)
 		return
 	}
 	if d.Reason == ReasonInvalidToken {
@@ -96,6 +104,7 @@ func newErrorBodies() map[string]errorBody {
 		{http.StatusBadRequest, msgBadPath},
 		{http.StatusBadRequest, msgBadUserHeaders},
 		{http.StatusBadRequest, msgMissingTarget},
+		{http.StatusUnauthorized, msgInvalidAPIKey},
 	}
 	for i := 0; i < len(list); i++ {
 		m[list[i].msg] = newErrorBody(list[i].status, list[i].msg)

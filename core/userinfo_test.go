@@ -183,6 +183,7 @@ func TestBackofficeUserinfoURL(t *testing.T) {
 	a := newUserinfoAuthorizer(t, func(c *Config) {
 		c.UserinfoURL = svc.srv.URL + "/front"
 		c.BackofficeUserinfoURL = svc.srv.URL + "/backoffice"
+		c.Backoffice = BackofficeFromHeader
 	})
 	r := httptest.NewRequest("GET", "/", nil)
 	if d := a.Authorize(r); d.User.ID != "front" {

@@ -29,6 +29,20 @@ func caddyInline(userinfo, rules string, strict bool) string {
 		strict %t`, userinfo, rules, strict)
 }
 
+// caddyInputs are the gateway-input options of the frontend instances of
+// the shared table (see inputCases).
+const caddyInputs = `
+		api_key mobile-key mobile
+		api_key web-key web
+		login_redirect ` + loginRedirectURL + `
+		preflight pass`
+
+// caddyBackoffice are the options of the backoffice instance (see
+// backofficeCases).
+const caddyBackoffice = `
+		api_key mobile-key mobile
+		backoffice true`
+
 // spoofable are the normalised names of the identity headers that
 // anti-spoofing removes.
 var spoofable = map[string]bool{
@@ -69,11 +83,12 @@ func TestCaddySharedCases(t *testing.T) {
 		{"default", ""},
 		{"aliases-admitted", "\tservers {\n\t\texpected_underscore_headers mia_userid\n\t\texpected_dot_headers mia.userid\n\t}\n"},
 	} {
-		strictPort, lenientPort := freePort(t), freePort(t)
+		strictPort, lenientPort, boPort := freePort(t), freePort(t), freePort(t)
 		caddyStartGlobals(t, variant.globals, []string{
-			caddySite(strictPort, "\tauthz {"+caddyInline(ui.URL, rules, true)+"\n\t}\n\treverse_proxy "+up.hostPort()),
-			caddySite(lenientPort, "\tauthz {"+caddyInline(ui.URL, rules, false)+"\n\t}\n\treverse_proxy "+up.hostPort()),
-		}, strictPort, lenientPort)
+			caddySite(strictPort, "\tauthz {"+caddyInline(ui.URL, rules, true)+caddyInputs+"\n\t}\n\treverse_proxy "+up.hostPort()),
+			caddySite(lenientPort, "\tauthz {"+caddyInline(ui.URL, rules, false)+caddyInputs+"\n\t}\n\treverse_proxy "+up.hostPort()),
+			caddySite(boPort, "\tauthz {"+caddyInline(ui.URL, rules, true)+caddyBackoffice+"\n\t}\n\treverse_proxy "+up.hostPort()),
+		}, strictPort, lenientPort, boPort)
 
 		for _, mode := range []struct {
 			name   string
@@ -81,13 +96,20 @@ func TestCaddySharedCases(t *testing.T) {
 			strict bool
 		}{{"strict", strictPort, true}, {"non-strict", lenientPort, false}} {
 			t.Run(variant.name+"/"+mode.name, func(t *testing.T) {
-				for _, c := range sharedCases {
+				for _, c := range append(sharedCases, inputCases...) {
 					t.Run(c.name, func(t *testing.T) {
 						caddyCheckInline(t, up, "127.0.0.1:"+strconv.Itoa(mode.port), c, mode.strict)
 					})
 				}
 			})
 		}
+		t.Run(variant.name+"/backoffice", func(t *testing.T) {
+			for _, c := range append(sharedCases, backofficeCases...) {
+				t.Run(c.name, func(t *testing.T) {
+					caddyCheckInline(t, up, "127.0.0.1:"+strconv.Itoa(boPort), c, true)
+				})
+			}
+		})
 	}
 
 	// Proof that the second Caddy admits the aliases: without authz they
@@ -126,6 +148,12 @@ func caddyCheckInline(t *testing.T, up *caddyRecorder, addr string, c requestCas
 	if want != http.StatusOK {
 		if reached {
 			t.Errorf("a denied request reached the upstream: %+v", e)
+		}
+		if want == http.StatusFound {
+			if loc := resp.Header.Get("Location"); loc != c.location {
+				t.Errorf("Location %q, want %q", loc, c.location)
+			}
+			return
 		}
 		caddyDenialBody(t, c.method+" "+c.path, want, resp, body)
 		return
@@ -200,7 +228,7 @@ func TestCaddyDecisionMode(t *testing.T) {
 		} {
 			t.Run(mode.name+"/"+style.name, func(t *testing.T) {
 				addr := "127.0.0.1:" + strconv.Itoa(mode.port)
-				for _, c := range sharedCases {
+				for _, c := range append(sharedCases, headerModeCases...) {
 					want := c.lenient
 					if mode.strict {
 						want = c.strict

@@ -158,6 +158,7 @@ type requestCase struct {
 	upHeader  map[string]string // headers the upstream must see (exact value)
 	upAbsent  []string          // headers the upstream must not see
 	allowedNS string            // mia-allowed seen upstream in non-strict mode
+	location  string            // Location of a 302 to the login page
 }
 
 var identityHeaders = []string{"Miauserid", "Miausergroups", "Miauserproperties", "Mia-Allowed", "Mia_userid", "Mia.userid", "MIAUSERID"}
@@ -189,6 +190,72 @@ var sharedCases = []requestCase{
 	{name: "encoded backslash rejected", method: "GET", path: "/public/a%5cb", strict: 400, lenient: 400},
 	{name: "above root rejected", method: "GET", path: "/public/../../x", strict: 400, lenient: 400},
 	{name: "query does not take part", method: "GET", path: "/users/7?x=/../admin", header: map[string]string{"Authorization": "Bearer reader"}, strict: 200, lenient: 200, upPath: "/users/7", allowedNS: "1"},
+}
+
+// headerModeCases hold for an instance that reads client-type from the
+// request (client_type header: decision mode's default, or inline behind a
+// trusted edge).
+var headerModeCases = []requestCase{
 	{name: "client type", method: "GET", path: "/client", header: map[string]string{"client-type": "mobile"}, strict: 200, lenient: 200, upPath: "/client", allowedNS: "1"},
 	{name: "client type wrong anonymous", method: "GET", path: "/client", header: map[string]string{"client-type": "web"}, strict: 401, lenient: 200, upPath: "/client", allowedNS: "0"},
+}
+
+// Inline gateway inputs: both gateways run the frontend instances of the
+// shared table with these API keys, the login redirect and preflight pass.
+const (
+	loginRedirectURL = "/web-login?redirect={uri}"
+	browserAccept    = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+)
+
+// inputCases are the rows of the gateway's own inputs on a frontend
+// instance (backoffice false, client_type api_key, keys mobile-key →
+// mobile and web-key → web, login_redirect, preflight pass).
+var inputCases = []requestCase{
+	{name: "spoofed client-type", method: "GET", path: "/client", header: map[string]string{"Client-Type": "mobile"},
+		strict: 401, lenient: 200, upPath: "/client", upAbsent: []string{"Client-Type"}, allowedNS: "0"},
+	{name: "spoofed client_type spelling stripped", method: "GET", path: "/", header: map[string]string{"Client.Type": "mobile", "CLIENT-TYPE": "mobile"},
+		strict: 200, lenient: 200, upPath: "/", upAbsent: []string{"Client-Type"}, allowedNS: "1"},
+	{name: "api key grants its client type", method: "GET", path: "/client", header: map[string]string{"Client-Key": "mobile-key"},
+		strict: 200, lenient: 200, upPath: "/client", upHeader: map[string]string{"Client-Type": "mobile"}, upAbsent: []string{"Client-Key"}, allowedNS: "1"},
+	{name: "api key in the deprecated secret header", method: "GET", path: "/client", header: map[string]string{"Secret": "mobile-key"},
+		strict: 200, lenient: 200, upPath: "/client", upHeader: map[string]string{"Client-Type": "mobile"}, upAbsent: []string{"Secret"}, allowedNS: "1"},
+	{name: "api key in the client_key cookie", method: "GET", path: "/client", header: map[string]string{"Cookie": "session=1; client_key=mobile-key"},
+		strict: 200, lenient: 200, upPath: "/client", upHeader: map[string]string{"Client-Type": "mobile"}, allowedNS: "1"},
+	{name: "key wins over a spoofed client-type", method: "GET", path: "/client", header: map[string]string{"Client-Key": "web-key", "Client-Type": "mobile"},
+		strict: 401, lenient: 200, upPath: "/client", upHeader: map[string]string{"Client-Type": "web"}, allowedNS: "0"},
+	{name: "unknown api key on a public route", method: "GET", path: "/", header: map[string]string{"Client-Key": "guessed"}, strict: 401, lenient: 401},
+	{name: "unknown api key in a cookie", method: "GET", path: "/public/x", header: map[string]string{"Cookie": "client_key=guessed"}, strict: 401, lenient: 401},
+	{name: "spoofed isbackoffice on a backoffice route", method: "GET", path: "/cms/x", header: map[string]string{"Isbackoffice": "true"},
+		strict: 401, lenient: 200, upPath: "/cms/x", upAbsent: []string{"Isbackoffice"}, allowedNS: "0"},
+	{name: "spoofed isbackoffice stripped", method: "GET", path: "/users/", header: map[string]string{"Authorization": "Bearer admin", "Isbackoffice": "1"},
+		strict: 200, lenient: 200, upPath: "/users/", upHeader: map[string]string{"Miauserid": "u-admin"}, upAbsent: []string{"Isbackoffice"}, allowedNS: "1"},
+	{name: "browser navigation goes to the login page", method: "GET", path: "/users/?tab=a&b=1", header: map[string]string{"Accept": browserAccept},
+		strict: 302, lenient: 200, upPath: "/users/", allowedNS: "0", location: "/web-login?redirect=%2Fusers%2F%3Ftab%3Da%26b%3D1"},
+	{name: "API client keeps the JSON 401", method: "GET", path: "/users/", header: map[string]string{"Accept": "application/json"},
+		strict: 401, lenient: 200, upPath: "/users/", allowedNS: "0"},
+	{name: "POST from a browser is not redirected", method: "POST", path: "/users/", header: map[string]string{"Accept": browserAccept},
+		strict: 401, lenient: 200, upPath: "/users/", allowedNS: "0"},
+	{name: "403 is never redirected", method: "GET", path: "/users/7", header: map[string]string{"Authorization": "Bearer nobody", "Accept": browserAccept},
+		strict: 403, lenient: 200, upPath: "/users/7", allowedNS: "0"},
+	{name: "CORS preflight passes", method: "OPTIONS", path: "/users/", header: map[string]string{"Origin": "https://app.example", "Access-Control-Request-Method": "DELETE", "Miauserid": "evil"},
+		strict: 200, lenient: 200, upPath: "/users/", upAbsent: []string{"Miauserid"}, allowedNS: "1"},
+	{name: "OPTIONS that is no preflight is decided", method: "OPTIONS", path: "/users/", header: map[string]string{"Access-Control-Request-Method": "DELETE"},
+		strict: 401, lenient: 200, upPath: "/users/", allowedNS: "0"},
+}
+
+// backofficeCases are the rows of a backoffice instance (backoffice true,
+// preflight decide) on the same rules file; the rows of sharedCases hold
+// there too (no backofficeAuthorization block of the rules file decides
+// them differently).
+var backofficeCases = []requestCase{
+	{name: "backofficeAuthorization decides", method: "GET", path: "/users/", header: map[string]string{"Authorization": "Bearer admin"},
+		strict: 200, upPath: "/users/", upHeader: map[string]string{"Isbackoffice": "true", "Miauserid": "u-admin"}},
+	{name: "backofficeAuthorization denies", method: "GET", path: "/users/", header: map[string]string{"Authorization": "Bearer reader"}, strict: 403},
+	{name: "backoffice route, public there", method: "GET", path: "/cms/page", strict: 200, upPath: "/cms/page", upHeader: map[string]string{"Isbackoffice": "true"}},
+	{name: "client's isbackoffice: 0 ignored", method: "GET", path: "/cms/page", header: map[string]string{"Isbackoffice": "0"},
+		strict: 200, upPath: "/cms/page", upHeader: map[string]string{"Isbackoffice": "true"}},
+	{name: "authorization block when no backoffice one", method: "GET", path: "/users/7", header: map[string]string{"Authorization": "Bearer reader"},
+		strict: 200, upPath: "/users/7", upHeader: map[string]string{"Isbackoffice": "true"}},
+	{name: "preflight decided (preflight decide)", method: "OPTIONS", path: "/users/", header: map[string]string{"Origin": "https://app.example", "Access-Control-Request-Method": "DELETE"},
+		strict: 401},
 }

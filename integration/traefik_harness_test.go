@@ -259,6 +259,12 @@ func traefikCheckCase(t *testing.T, addr string, c requestCase, strict bool, dev
 	if resp.StatusCode != want {
 		t.Fatalf("%s %s: status %d, want %d; body %s", c.method, c.path, resp.StatusCode, want, body)
 	}
+	if want == http.StatusFound {
+		if loc := resp.Header.Get("Location"); loc != c.location {
+			t.Errorf("Location %q, want %q", loc, c.location)
+		}
+		return
+	}
 	if want != http.StatusOK {
 		if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
 			t.Errorf("denial Content-Type %q", ct)

@@ -32,9 +32,27 @@ func traefikMainDynamic(eps map[string]string, userinfo, app, ws string, root st
           permissionsKey: permissions
           userPropertiesToProxy:
             - email`, userinfo, filepath.Join(root, "integration", "testdata", "auth.json"))
+	inputs := `
+          apiKeys:
+            - key: mobile-key
+              clientType: mobile
+            - key: web-key
+              clientType: web
+          loginRedirect: "` + loginRedirectURL + `"
+          preflight: pass`
+	backoffice := `
+          apiKeys:
+            - key: mobile-key
+              clientType: mobile
+          backoffice: "true"`
 	return fmt.Sprintf(`
 http:
   routers:
+    backoffice:
+      rule: PathPrefix(`+"`/`"+`)
+      entryPoints: [backoffice]
+      middlewares: [authz-backoffice]
+      service: app
     strict:
       rule: PathPrefix(`+"`/`"+`)
       entryPoints: [web, raw]
@@ -73,11 +91,14 @@ http:
   middlewares:
     authz-strict:
       plugin:
-        aclgate:%[1]s
+        aclgate:%[1]s%[5]s
     authz-lenient:
       plugin:
         aclgate:
-          strict: false%[1]s
+          strict: false%[1]s%[5]s
+    authz-backoffice:
+      plugin:
+        aclgate:%[1]s%[6]s
     authz-decision:
       plugin:
         aclgate:
@@ -102,7 +123,7 @@ http:
       loadBalancer:
         servers:
           - url: %[4]s
-`, common, eps["decide"], app, ws)
+`, common, eps["decide"], app, ws, inputs, backoffice)
 }
 
 func TestTraefikPlugin(t *testing.T) {
@@ -121,11 +142,12 @@ func TestTraefikPlugin(t *testing.T) {
 		{name: "forward"},
 		{name: "forwardopen"},
 		{name: "control"},
+		{name: "backoffice"},
 	}, func(eps map[string]string) string {
 		return traefikMainDynamic(eps, ui.URL, app.URL, wsSrv.URL, root)
 	})
-	p.waitEnabled(t, "authz-strict@file", "authz-lenient@file", "authz-decision@file", "forward-auth@file")
-	for _, r := range []string{"strict@file", "lenient@file", "decide@file", "forward@file", "websocket@file"} {
+	p.waitEnabled(t, "authz-strict@file", "authz-lenient@file", "authz-decision@file", "forward-auth@file", "authz-backoffice@file")
+	for _, r := range []string{"strict@file", "lenient@file", "decide@file", "forward@file", "websocket@file", "backoffice@file"} {
 		if o, ok := p.apiGet(t, "routers", r); !ok || o.Status != "enabled" || len(o.Error) > 0 {
 			t.Fatalf("router %s: %+v", r, o)
 		}
@@ -134,19 +156,25 @@ func TestTraefikPlugin(t *testing.T) {
 		t.Logf("middleware type %q", o.Type)
 	}
 
+	frontend := append(sharedCases, inputCases...)
 	t.Run("shared/strict", func(t *testing.T) {
-		for _, c := range sharedCases {
+		for _, c := range frontend {
 			t.Run(c.name, func(t *testing.T) { traefikCheckCase(t, p.eps["web"], c, true, traefikSanitizeDeviations) })
 		}
 	})
 	t.Run("shared/strict-sanitizePath-false", func(t *testing.T) {
-		for _, c := range sharedCases {
+		for _, c := range frontend {
 			t.Run(c.name, func(t *testing.T) { traefikCheckCase(t, p.eps["raw"], c, true, nil) })
 		}
 	})
 	t.Run("shared/non-strict", func(t *testing.T) {
-		for _, c := range sharedCases {
+		for _, c := range frontend {
 			t.Run(c.name, func(t *testing.T) { traefikCheckCase(t, p.eps["lenient"], c, false, traefikSanitizeDeviations) })
+		}
+	})
+	t.Run("shared/backoffice", func(t *testing.T) {
+		for _, c := range append(sharedCases, backofficeCases...) {
+			t.Run(c.name, func(t *testing.T) { traefikCheckCase(t, p.eps["backoffice"], c, true, traefikSanitizeDeviations) })
 		}
 	})
 

@@ -53,6 +53,23 @@ type Config struct {
 	ClientTypeHeader     string
 	BackofficeHeader     string
 
+	// Backoffice is "false" (default inline: frontend entry point), "true"
+	// (the backoffice entry point) or "header" (read backofficeHeader;
+	// default in decision mode, inline only behind a trusted edge).
+	Backoffice string
+	// ClientType is "api_key" (default inline: clientType from apiKeys) or
+	// "header" (read clientTypeHeader; default in decision mode).
+	ClientType string
+	// APIKeys map API keys (client-key header, secret header or client_key
+	// cookie) to client types; an unknown key is answered 401.
+	APIKeys []APIKey
+	// Preflight is "decide" (default) or "pass" (CORS preflights go to the
+	// next handler without identity or rules).
+	Preflight string
+	// LoginRedirect answers 302 to this URL instead of 401 to browser
+	// navigations; {uri} is the query-escaped original request URI.
+	LoginRedirect string
+
 	// RulesFile is the path of a Mia auth.json (relative to Traefik's
 	// working directory).
 	RulesFile string
@@ -80,6 +97,13 @@ type Rule struct {
 	Public bool
 	// Backoffice puts the rule into backofficeAuthorization.
 	Backoffice bool
+}
+
+// APIKey is one entry of apiKeys: key or keySha256 (hex), and clientType.
+type APIKey struct {
+	Key        string
+	KeySHA256  string
+	ClientType string
 }
 
 // JWT configures local JWT verification; exactly one key source among

@@ -89,6 +89,16 @@ func TestNewErrors(t *testing.T) {
 			c.UserinfoURL = "http://127.0.0.1:1/u"
 			c.JWT = &JWT{HMACSecret: strings.Repeat("k", 32)}
 		}, []string{"only one"}},
+		{"backoffice", func(c *Config) { c.Backoffice = "yes" }, []string{"backoffice", `"yes"`, "false, true or header"}},
+		{"clientType", func(c *Config) { c.ClientType = "key" }, []string{"clientType", `"key"`, "api_key or header"}},
+		{"preflight", func(c *Config) { c.Preflight = "skip" }, []string{"preflight", `"skip"`}},
+		{"loginRedirect", func(c *Config) { c.LoginRedirect = "login" }, []string{"loginRedirect", `"login"`}},
+		{"apiKeys client type", func(c *Config) { c.APIKeys = []APIKey{{Key: "k1", ClientType: "a"}, {Key: "k2"}} }, []string{"apiKeys[1]", "client type is empty"}},
+		{"apiKeys keySha256", func(c *Config) { c.APIKeys = []APIKey{{KeySHA256: "xyz", ClientType: "a"}} }, []string{"apiKeys[0]", `"xyz"`}},
+		{"apiKeys with header clientType", func(c *Config) {
+			c.ClientType = "header"
+			c.APIKeys = []APIKey{{Key: "k1", ClientType: "a"}}
+		}, []string{"clientType", `"header"`}},
 		{"token no client", func(c *Config) { c.TokenEndpoint = &TokenEndpoint{} }, []string{"tokenEndpoint:", "client"}},
 		{"token ttl", func(c *Config) { c.TokenEndpoint = &TokenEndpoint{TTL: "forever"} }, []string{"tokenEndpoint.ttl", `"forever"`}},
 		{"token client secrets", func(c *Config) {

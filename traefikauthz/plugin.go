@@ -128,6 +128,15 @@ func coreConfig(ctx context.Context, c *Config, warn func(string)) (core.Config,
 	cfg.UserPropertiesHeader = c.UserPropertiesHeader
 	cfg.ClientTypeHeader = c.ClientTypeHeader
 	cfg.BackofficeHeader = c.BackofficeHeader
+	cfg.Backoffice = strings.TrimSpace(c.Backoffice)
+	cfg.ClientType = strings.TrimSpace(c.ClientType)
+	for i := 0; i < len(c.APIKeys); i++ {
+		k := c.APIKeys[i]
+		cfg.APIKeys = append(cfg.APIKeys, core.APIKey{Key: k.Key, KeySHA256: strings.TrimSpace(k.KeySHA256),
+			ClientType: strings.TrimSpace(k.ClientType), Name: "apiKeys[" + strconv.Itoa(i) + "]"})
+	}
+	cfg.Preflight = strings.TrimSpace(c.Preflight)
+	cfg.LoginRedirect = strings.TrimSpace(c.LoginRedirect)
 	cfg.RulesFile = strings.TrimSpace(c.RulesFile)
 	cfg.RulesJSON = c.RulesJSON
 	for i := 0; i < len(c.Rules); i++ {
@@ -228,6 +237,7 @@ var coreOptions = []string{
 	"user_id_key", "permissions_key", "user_properties_to_proxy", "trust_user_headers",
 	"userid_header", "groups_header", "user_properties_header", "client_type_header", "backoffice_header",
 	"rules_file", "rules_json", "userinfo_timeout", "cache_ttl", "cache_size",
+	"client_type", "login_redirect",
 	"jwks_url", "jwks_file", "public_key_file", "hmac_secret", "user_id_claim", "groups_claim", "permissions_claim",
 	"signing_key", "key_id", "token_path", "jwks_path", "tokeninfo_path", "secret_sha256",
 }
