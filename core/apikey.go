@@ -35,7 +35,7 @@ type apiKeySet struct {
 func newAPIKeySet(keys []APIKey) (*apiKeySet, error) {
 	s := &apiKeySet{}
 	plain, hashed := 0, 0 // entries of each option so far
-	entries := []string{}  // how each entry is named in messages
+	entries := []string{} // how each entry is named in messages
 	for i := 0; i < len(keys); i++ {
 		k := keys[i]
 		option, n := "api_key", 0
