@@ -33,6 +33,9 @@ type Authorizer struct {
 	clientType, backoffice  string
 
 	// the gateway's own inputs
+	inputs        bool       // one of those below needs work per request
+	alwaysForward bool       // forward is needed on every allowed request (non-strict, setsInputs)
+	setsInputs    bool       // inline, and aclgate sets client-type or isbackoffice upstream
 	boFromHeader  bool       // backoffice "header": read the backoffice header
 	boAlways      bool       // backoffice "true": every request is backoffice
 	ctFromHeader  bool       // client_type "header": read the client-type header
@@ -218,9 +221,8 @@ func trimList(in []string) []string {
 // decides: the backoffice flag, the client type (from API keys), the CORS
 // preflight and the login redirect. It returns the request headers that
 // the client may not send because aclgate decides them: inline, a
-// backoffice header unless it is read, the client-type header unless it is
-// read, and the API-key headers when keys are configured (read before they
-// are removed).
+// backoffice header unless it is read and the client-type header unless it
+// is read. (The API-key headers are removed once read.)
 func gatewayInputs(a *Authorizer, cfg *Config) ([]string, error) {
 	var owned []string
 	bo := strings.TrimSpace(cfg.Backoffice)
@@ -275,6 +277,9 @@ func gatewayInputs(a *Authorizer, cfg *Config) ([]string, error) {
 		return nil, err
 	}
 	a.login = login
+	a.inputs = a.boAlways || a.boFromHeader || a.ctFromHeader || a.keys != nil || a.preflightPass
+	a.setsInputs = !a.decision && (a.keys != nil || a.boAlways)
+	a.alwaysForward = !a.strict || a.setsInputs
 	if a.decision {
 		return nil, nil
 	}
@@ -283,9 +288,6 @@ func gatewayInputs(a *Authorizer, cfg *Config) ([]string, error) {
 	}
 	if !a.ctFromHeader {
 		owned = append(owned, cfg.ClientTypeHeader)
-	}
-	if a.keys != nil {
-		owned = append(owned, apiKeyHeader, apiKeySecretHeader)
 	}
 	return owned, nil
 }

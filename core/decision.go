@@ -45,8 +45,7 @@ type Decision struct {
 	// request.
 	Backoffice bool
 
-	message  string
-	location string // Status 302: the login page
+	message string // the denial's message; with Status 302, the login page
 }
 
 // Authorize decides on r. It always removes spoofed identity headers from
@@ -76,10 +75,6 @@ func authorize(a *Authorizer, r *http.Request, d *Decision) {
 			bad = !readTrusted(a.trusted, h, &old, &d.User)
 		}
 	}
-	key := ""
-	if a.keys != nil {
-		key = presentedAPIKey(r)
-	}
 	if len(h) > 0 && stripSpoofed(a.guard, h, a.exact) {
 		bad = true
 	}
@@ -106,35 +101,18 @@ func authorize(a *Authorizer, r *http.Request, d *Decision) {
 	}
 
 	// the gateway's own inputs
-	backoffice := a.boAlways
-	if a.boFromHeader {
-		if v := h[a.backoffice]; len(v) > 0 {
-			backoffice = isTrue(v)
-		}
-	}
-	d.Backoffice = backoffice
-	if a.preflightPass && d.Method == http.MethodOptions && isPreflight(h) {
-		allow(a, r, d, &old, ReasonPreflight)
+	if a.inputs && !readInputs(a, r, d, &old) {
 		return
-	}
-	if key != "" && !clientTypeOf(a, key, d) {
-		return
-	}
-	if a.ctFromHeader {
-		if v := h[a.clientType]; len(v) > 0 {
-			d.ClientType = v[0]
-		}
 	}
 
 	// who is calling (trust mode: read above)
-	if a.ident != nil && !identify(a, r, d, backoffice) {
-		loginOr401(a, r, d)
+	if a.ident != nil && !identify(a, r, d) {
 		return
 	}
 
 	// which rule, and does it hold
 	reason := ReasonAllowed
-	az := rules.Lookup(a.rules, p, d.Method, backoffice)
+	az := rules.Lookup(a.rules, p, d.Method, d.Backoffice)
 	if az == nil {
 		reason = ReasonRouteNotFound
 	} else {
@@ -149,16 +127,50 @@ func authorize(a *Authorizer, r *http.Request, d *Decision) {
 		d.Allowed = true
 		d.Status = http.StatusOK
 		d.Reason = ReasonAllowed
-	} else if !denied(a, d, reason) {
-		loginOr401(a, r, d)
+	} else if !denied(a, r, d, reason) {
 		return
 	}
 	if !a.decision {
 		d.Continue = true
-		if d.User.ID != "" || !a.strict || r.URL.Path != p || r.URL.RawPath != "" || d.ClientType != "" || a.boAlways {
+		if d.User.ID != "" || a.alwaysForward || r.URL.Path != p || r.URL.RawPath != "" {
 			forward(a, r, d, &old)
 		}
 	}
+}
+
+// readInputs reads what the gateway, not the client, decides: the
+// backoffice flag, the client type and whether the request is a CORS
+// preflight to let through. It reports false when the request is answered
+// already (an unknown API key, a preflight).
+func readInputs(a *Authorizer, r *http.Request, d *Decision, old *headerSlices) bool {
+	h := r.Header
+	d.Backoffice = a.boAlways
+	if a.boFromHeader {
+		if v := h[a.backoffice]; len(v) > 0 {
+			d.Backoffice = isTrue(v)
+		}
+	}
+	key := ""
+	if a.keys != nil {
+		key = presentedAPIKey(r)
+		if !a.decision {
+			delete(h, apiKeyHeader)
+			delete(h, apiKeySecretHeader)
+		}
+	}
+	if a.preflightPass && d.Method == http.MethodOptions && isPreflight(h) {
+		allow(a, r, d, old, ReasonPreflight)
+		return false
+	}
+	if key != "" && !clientTypeOf(a, key, d) {
+		return false
+	}
+	if a.ctFromHeader {
+		if v := h[a.clientType]; len(v) > 0 {
+			d.ClientType = v[0]
+		}
+	}
+	return true
 }
 
 // allow lets a request through without identity or rules (a CORS
@@ -194,10 +206,10 @@ func clientTypeOf(a *Authorizer, key string, d *Decision) bool {
 }
 
 // loginOr401 turns a 401 of a browser navigation into a 302 to the login
-// page, when one is configured. A wrong API key is never redirected:
+// page (a.login, which the caller checked). A wrong API key is never redirected:
 // logging in would not fix it.
 func loginOr401(a *Authorizer, r *http.Request, d *Decision) {
-	if a.login == nil || d.Status != http.StatusUnauthorized || d.Reason == ReasonInvalidAPIKey {
+	if d.Status != http.StatusUnauthorized || d.Reason == ReasonInvalidAPIKey {
 		return
 	}
 	if !wantsLogin(d.Method, r.Header) {
@@ -210,7 +222,7 @@ func loginOr401(a *Authorizer, r *http.Request, d *Decision) {
 		uri = r.URL.RequestURI()
 	}
 	d.Status = http.StatusFound
-	d.location = a.login.location(uri)
+	d.message = a.login.location(uri)
 }
 
 // decisionRequest sets the method of a decision-mode request and returns
@@ -236,8 +248,22 @@ func canonicalOrReject(p string, d *Decision) string {
 	return c
 }
 
-// evalRule runs the rule's expression for the caller of d.
+// evalRule runs the rule's expression for the caller of d: from the
+// groups and permissions alone when that is all it reads (no Env to build,
+// which counts under yaegi), else with the whole Env.
 func evalRule(az *rules.Authorization, d *Decision) string {
+	v, ok := expr.RunSets(az.Expr, d.User.Groups, d.User.Permissions)
+	if !ok {
+		v = evalRuleEnv(az, d)
+	}
+	if v {
+		return ReasonAllowed
+	}
+	return ReasonForbidden
+}
+
+// evalRuleEnv runs the rule's expression with the whole Env.
+func evalRuleEnv(az *rules.Authorization, d *Decision) bool {
 	u := &d.User
 	env := expr.Env{Groups: u.Groups, Permissions: u.Permissions, User: u.Properties,
 		ClientType: d.ClientType, IsBackoffice: d.Backoffice}
@@ -246,10 +272,7 @@ func evalRule(az *rules.Authorization, d *Decision) string {
 	} else if env.User == nil {
 		env.User = noProperties
 	}
-	if expr.Run(az.Expr, &env) {
-		return ReasonAllowed
-	}
-	return ReasonForbidden
+	return expr.Run(az.Expr, &env)
 }
 
 // noProperties is the identity document of a user without properties: an
@@ -258,10 +281,13 @@ var noProperties = map[string]any{}
 
 // identify asks the identity source for the caller; on error it sets the
 // outcome and reports false.
-func identify(a *Authorizer, r *http.Request, d *Decision, backoffice bool) bool {
-	u, err := a.ident.identify(r, backoffice)
+func identify(a *Authorizer, r *http.Request, d *Decision) bool {
+	u, err := a.ident.identify(r, d.Backoffice)
 	if err != nil {
 		reject(d, ReasonInvalidToken, msgInvalidToken)
+		if a.login != nil {
+			loginOr401(a, r, d)
+		}
 		return false
 	}
 	d.User = u
@@ -282,8 +308,10 @@ func reject(d *Decision, reason, msg string) {
 
 // denied sets the outcome of a denial: its status when strict, 200
 // otherwise; it reports whether the request goes on (200). A
-// failed expression denies the anonymous caller as unauthenticated.
-func denied(a *Authorizer, d *Decision, reason string) bool {
+// failed expression denies the anonymous caller as unauthenticated. A 401
+// of a browser navigation becomes a 302 to the login page when one is
+// configured.
+func denied(a *Authorizer, r *http.Request, d *Decision, reason string) bool {
 	status := http.StatusUnauthorized
 	msg := msgUnauthenticated
 	switch {
@@ -301,6 +329,9 @@ func denied(a *Authorizer, d *Decision, reason string) bool {
 	d.Status = status
 	d.Reason = reason
 	d.message = msg
+	if a.login != nil {
+		loginOr401(a, r, d)
+	}
 	return status == http.StatusOK
 }
 
@@ -320,11 +351,8 @@ func forward(a *Authorizer, r *http.Request, d *Decision, old *headerSlices) {
 	if !a.strict {
 		h[canonAllowed] = allowedValue(d.Allowed)
 	}
-	if d.ClientType != "" && !a.ctFromHeader {
-		h[a.clientType] = []string{d.ClientType}
-	}
-	if a.boAlways {
-		h[a.backoffice] = []string{"true"}
+	if a.setsInputs {
+		forwardInputs(a, h, d)
 	}
 	u := &d.User
 	if u.ID == "" {
@@ -337,6 +365,18 @@ func forward(a *Authorizer, r *http.Request, d *Decision, old *headerSlices) {
 	h[a.upID] = append(old.id[:0], u.ID)
 	h[a.upGroups] = append(old.groups[:0], strings.Join(u.Groups, ","))
 	h[a.upProps] = append(old.props[:0], props)
+}
+
+// forwardInputs sets the inputs that aclgate decided for the upstream:
+// the API key's client type and, on the backoffice entry point,
+// isbackoffice: true.
+func forwardInputs(a *Authorizer, h http.Header, d *Decision) {
+	if d.ClientType != "" && !a.ctFromHeader {
+		h[a.clientType] = []string{d.ClientType}
+	}
+	if a.boAlways {
+		h[a.backoffice] = []string{"true"}
+	}
 }
 
 // forwardPath puts the canonical path p on r.

@@ -30,7 +30,7 @@ func (a *Authorizer) Respond(w http.ResponseWriter, d *Decision) {
 	}
 	if d.Status == http.StatusFound {
 		h := w.Header()
-		h["Location"] = []string{d.location}
+		h["Location"] = []string{d.message}
 		h["Cache-Control"] = []string{"no-store"}
 		w.WriteHeader(http.StatusFound)
 		return

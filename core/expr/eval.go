@@ -226,7 +226,7 @@ func exprIn(x, y exprValue) bool {
 // tiny and each family of operators has its own small function.
 func exprTruth(c *exprCode, env *Env) bool {
 	if c.op == opAny {
-		return exprAny(c, env)
+		return exprAny(c, env.Groups, env.Permissions)
 	}
 	if c.op <= opAnd {
 		return exprLogic(c, env)
@@ -239,8 +239,8 @@ func exprTruth(c *exprCode, env *Env) bool {
 
 // exprAny evaluates opAny: the user is in one of c.groups or holds one of
 // c.perms.
-func exprAny(c *exprCode, env *Env) bool {
-	have, want := env.Groups, c.groups
+func exprAny(c *exprCode, groups, permissions []string) bool {
+	have, want := groups, c.groups
 	for k := 0; k < 2; k++ {
 		for i := 0; i < len(want); i++ {
 			for j := 0; j < len(have); j++ {
@@ -249,7 +249,7 @@ func exprAny(c *exprCode, env *Env) bool {
 				}
 			}
 		}
-		have, want = env.Permissions, c.perms
+		have, want = permissions, c.perms
 	}
 	return c.neg
 }
@@ -264,7 +264,7 @@ func exprLogic(c *exprCode, env *Env) bool {
 	for i := 0; i < len(c.kids); i++ {
 		k = c.kids[i]
 		if k.op == opAny {
-			r = exprAny(k, env)
+			r = exprAny(k, env.Groups, env.Permissions)
 		} else if k.op == opBackoffice {
 			r = env.IsBackoffice != k.neg
 		} else if k.op == opClientType {
