@@ -40,8 +40,14 @@ const caddyInputs = `
 // caddyBackoffice are the options of the backoffice instance (see
 // backofficeCases).
 const caddyBackoffice = `
-		api_key mobile-key mobile
+		api_key_sha256 ` + mobileKeySHA256 + ` mobile
 		backoffice true`
+
+// caddyEdge are the options of an instance behind a trusted edge (see
+// edgeCases).
+const caddyEdge = `
+		client_type header
+		backoffice header`
 
 // spoofable are the normalised names of the identity headers that
 // anti-spoofing removes.
@@ -83,12 +89,13 @@ func TestCaddySharedCases(t *testing.T) {
 		{"default", ""},
 		{"aliases-admitted", "\tservers {\n\t\texpected_underscore_headers mia_userid\n\t\texpected_dot_headers mia.userid\n\t}\n"},
 	} {
-		strictPort, lenientPort, boPort := freePort(t), freePort(t), freePort(t)
+		strictPort, lenientPort, boPort, edgePort := freePort(t), freePort(t), freePort(t), freePort(t)
 		caddyStartGlobals(t, variant.globals, []string{
 			caddySite(strictPort, "\tauthz {"+caddyInline(ui.URL, rules, true)+caddyInputs+"\n\t}\n\treverse_proxy "+up.hostPort()),
 			caddySite(lenientPort, "\tauthz {"+caddyInline(ui.URL, rules, false)+caddyInputs+"\n\t}\n\treverse_proxy "+up.hostPort()),
 			caddySite(boPort, "\tauthz {"+caddyInline(ui.URL, rules, true)+caddyBackoffice+"\n\t}\n\treverse_proxy "+up.hostPort()),
-		}, strictPort, lenientPort, boPort)
+			caddySite(edgePort, "\tauthz {"+caddyInline(ui.URL, rules, true)+caddyEdge+"\n\t}\n\treverse_proxy "+up.hostPort()),
+		}, strictPort, lenientPort, boPort, edgePort)
 
 		for _, mode := range []struct {
 			name   string
@@ -103,6 +110,13 @@ func TestCaddySharedCases(t *testing.T) {
 				}
 			})
 		}
+		t.Run(variant.name+"/behind-edge", func(t *testing.T) {
+			for _, c := range append(sharedCases, edgeCases...) {
+				t.Run(c.name, func(t *testing.T) {
+					caddyCheckInline(t, up, "127.0.0.1:"+strconv.Itoa(edgePort), c, true)
+				})
+			}
+		})
 		t.Run(variant.name+"/backoffice", func(t *testing.T) {
 			for _, c := range append(sharedCases, backofficeCases...) {
 				t.Run(c.name, func(t *testing.T) {

@@ -200,6 +200,20 @@ var headerModeCases = []requestCase{
 	{name: "client type wrong anonymous", method: "GET", path: "/client", header: map[string]string{"client-type": "web"}, strict: 401, lenient: 200, upPath: "/client", allowedNS: "0"},
 }
 
+// edgeCases hold for an inline instance behind a trusted edge
+// (client_type header, backoffice header): it reads both headers and
+// passes them on.
+var edgeCases = append([]requestCase{
+	{name: "isbackoffice honoured behind an edge", method: "GET", path: "/cms/x", header: map[string]string{"Isbackoffice": "true"},
+		strict: 200, lenient: 200, upPath: "/cms/x", upHeader: map[string]string{"Isbackoffice": "true"}, allowedNS: "1"},
+	{name: "client-type passed on behind an edge", method: "GET", path: "/client", header: map[string]string{"Client-Type": "mobile", "Client-Key": "anything"},
+		strict: 200, lenient: 200, upPath: "/client", upHeader: map[string]string{"Client-Type": "mobile", "Client-Key": "anything"}, allowedNS: "1"},
+}, headerModeCases...)
+
+// mobileKeySHA256 is the SHA-256 of "mobile-key", as the backoffice
+// instances configure it.
+const mobileKeySHA256 = "57d419be43e536f6ecfa7f54599e9050db0eca72598b456400601ae346403973"
+
 // Inline gateway inputs: both gateways run the frontend instances of the
 // shared table with these API keys, the login redirect and preflight pass.
 const (
@@ -256,6 +270,8 @@ var backofficeCases = []requestCase{
 		strict: 200, upPath: "/cms/page", upHeader: map[string]string{"Isbackoffice": "true"}},
 	{name: "authorization block when no backoffice one", method: "GET", path: "/users/7", header: map[string]string{"Authorization": "Bearer reader"},
 		strict: 200, upPath: "/users/7", upHeader: map[string]string{"Isbackoffice": "true"}},
+	{name: "api key given as its SHA-256", method: "GET", path: "/client", header: map[string]string{"Client-Key": "mobile-key"},
+		strict: 200, upPath: "/client", upHeader: map[string]string{"Client-Type": "mobile", "Isbackoffice": "true"}, upAbsent: []string{"Client-Key"}},
 	{name: "preflight decided (preflight decide)", method: "OPTIONS", path: "/users/", header: map[string]string{"Origin": "https://app.example", "Access-Control-Request-Method": "DELETE"},
 		strict: 401},
 }

@@ -42,9 +42,12 @@ func traefikMainDynamic(eps map[string]string, userinfo, app, ws string, root st
           preflight: pass`
 	backoffice := `
           apiKeys:
-            - key: mobile-key
+            - keySha256: ` + mobileKeySHA256 + `
               clientType: mobile
           backoffice: "true"`
+	edge := `
+          clientType: header
+          backoffice: header`
 	return fmt.Sprintf(`
 http:
   routers:
@@ -52,6 +55,11 @@ http:
       rule: PathPrefix(`+"`/`"+`)
       entryPoints: [backoffice]
       middlewares: [authz-backoffice]
+      service: app
+    edge:
+      rule: PathPrefix(`+"`/`"+`)
+      entryPoints: [edge]
+      middlewares: [authz-edge]
       service: app
     strict:
       rule: PathPrefix(`+"`/`"+`)
@@ -99,6 +107,9 @@ http:
     authz-backoffice:
       plugin:
         aclgate:%[1]s%[6]s
+    authz-edge:
+      plugin:
+        aclgate:%[1]s%[7]s
     authz-decision:
       plugin:
         aclgate:
@@ -123,7 +134,7 @@ http:
       loadBalancer:
         servers:
           - url: %[4]s
-`, common, eps["decide"], app, ws, inputs, backoffice)
+`, common, eps["decide"], app, ws, inputs, backoffice, edge)
 }
 
 func TestTraefikPlugin(t *testing.T) {
@@ -143,11 +154,12 @@ func TestTraefikPlugin(t *testing.T) {
 		{name: "forwardopen"},
 		{name: "control"},
 		{name: "backoffice"},
+		{name: "edge"},
 	}, func(eps map[string]string) string {
 		return traefikMainDynamic(eps, ui.URL, app.URL, wsSrv.URL, root)
 	})
-	p.waitEnabled(t, "authz-strict@file", "authz-lenient@file", "authz-decision@file", "forward-auth@file", "authz-backoffice@file")
-	for _, r := range []string{"strict@file", "lenient@file", "decide@file", "forward@file", "websocket@file", "backoffice@file"} {
+	p.waitEnabled(t, "authz-strict@file", "authz-lenient@file", "authz-decision@file", "forward-auth@file", "authz-backoffice@file", "authz-edge@file")
+	for _, r := range []string{"strict@file", "lenient@file", "decide@file", "forward@file", "websocket@file", "backoffice@file", "edge@file"} {
 		if o, ok := p.apiGet(t, "routers", r); !ok || o.Status != "enabled" || len(o.Error) > 0 {
 			t.Fatalf("router %s: %+v", r, o)
 		}
@@ -170,6 +182,11 @@ func TestTraefikPlugin(t *testing.T) {
 	t.Run("shared/non-strict", func(t *testing.T) {
 		for _, c := range frontend {
 			t.Run(c.name, func(t *testing.T) { traefikCheckCase(t, p.eps["lenient"], c, false, traefikSanitizeDeviations) })
+		}
+	})
+	t.Run("shared/behind-edge", func(t *testing.T) {
+		for _, c := range append(sharedCases, edgeCases...) {
+			t.Run(c.name, func(t *testing.T) { traefikCheckCase(t, p.eps["edge"], c, true, traefikSanitizeDeviations) })
 		}
 	})
 	t.Run("shared/backoffice", func(t *testing.T) {
