@@ -71,7 +71,7 @@ integration: caddy traefik
 
 ## bench: the benchmarks quoted in BENCHMARKS.md
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./core ./internal/conformance
+	$(GO) test -run '^$$' -bench . -benchmem ./core/... ./internal/conformance
 
 clean:
 	rm -rf $(CACHE)
