@@ -289,20 +289,22 @@ func jwtTypIs(typ, want string) bool {
 	return strings.EqualFold(typ, want)
 }
 
-// checkClaims applies the time, issuer and audience checks. A token
-// without exp is accepted (exp is checked only when present); exp, nbf
-// and iat must be JSON numbers (fractions allowed, RFC 7519 §2).
+// checkClaims applies the time, issuer and audience checks. exp is
+// required: a token without one would be valid forever. exp, nbf and iat
+// must be JSON numbers (fractions allowed, RFC 7519 §2).
 func (v *Verifier) checkClaims(claims map[string]any) error {
 	now := v.now()
 	t := float64(now.Unix()) + float64(now.Nanosecond())/1e9
-	if x, ok := claims["exp"]; ok {
-		exp, ok := jwtNumericDate(x)
-		if !ok {
-			return errJWTNumeric
-		}
-		if t >= exp+v.leeway {
-			return errJWTExpired
-		}
+	x, ok := claims["exp"]
+	if !ok {
+		return errJWTNoExp
+	}
+	exp, ok := jwtNumericDate(x)
+	if !ok {
+		return errJWTNumeric
+	}
+	if t >= exp+v.leeway {
+		return errJWTExpired
 	}
 	if x, ok := claims["nbf"]; ok {
 		nbf, ok := jwtNumericDate(x)
