@@ -85,6 +85,7 @@ func New(cfg Config) (*Authorizer, error) {
 		HeaderAllowed, HeaderUserID, HeaderGroups, HeaderUserProperties,
 		cfg.UseridHeader, cfg.GroupsHeader, cfg.UserPropertiesHeader,
 	})
+	setHopNames(a.guard, []string{cfg.ClientTypeHeader, cfg.BackofficeHeader})
 
 	sources := 0
 	if cfg.UserinfoURL != "" {

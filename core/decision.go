@@ -70,6 +70,9 @@ func authorize(a *Authorizer, r *http.Request, d *Decision) {
 	if len(h) > 0 && stripSpoofed(a.guard, h, a.exact) {
 		bad = true
 	}
+	if h["Connection"] != nil || h["Trailer"] != nil || r.Trailer != nil || r.ContentLength < 0 {
+		guardHops(a.guard, r)
+	}
 
 	// what to decide on
 	var p string

@@ -87,6 +87,9 @@ type spoofGuard struct {
 	// first[b] tells whether a name starting with byte b may normalize to
 	// one of norms: most headers are ruled out with one lookup.
 	first [256]bool
+	// hop are the normalized names that Connection tokens and trailers
+	// must not carry: norms and the other headers aclgate sets.
+	hop []string
 }
 
 func newSpoofGuard(names []string) *spoofGuard {
