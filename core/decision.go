@@ -140,8 +140,39 @@ func decisionRequest(h http.Header, d *Decision) string {
 		reject(d, ReasonBadRequest, msgMissingTarget)
 		return ""
 	}
+	if h["X-Forwarded-Uri"] != nil || h["X-Forwarded-Method"] != nil {
+		if !sameTarget(h, p, method) {
+			reject(d, ReasonBadRequest, msgConflicting)
+			return ""
+		}
+	}
 	d.Method = method
 	return p
+}
+
+// sameTarget reports whether the X-Forwarded-Uri and -Method of h, when
+// present, name the request that p and method (from Original-Request-*)
+// name: the same method and the same canonical path. A front end such as
+// Traefik forwardAuth sets X-Forwarded-* itself but passes a client's
+// Original-Request-* through; the client must not choose what is decided.
+func sameTarget(h http.Header, p, method string) bool {
+	if first(h, "Original-Request-Uri") == "" {
+		return true // p and method come from X-Forwarded-*
+	}
+	if m := first(h, "X-Forwarded-Method"); m != "" && m != method {
+		return false
+	}
+	u := first(h, "X-Forwarded-Uri")
+	if u == "" {
+		return true
+	}
+	u = targetPath(u)
+	if u == p {
+		return true
+	}
+	c1, err1 := CanonicalPath(p)
+	c2, err2 := CanonicalPath(u)
+	return err1 == nil && err2 == nil && c1 == c2
 }
 
 // canonicalOrReject is CanonicalPath; "" when p is invalid, the outcome
@@ -273,6 +304,12 @@ func decisionTarget(h http.Header) (string, string) {
 	if uri == "" {
 		uri, method = first(h, "X-Forwarded-Uri"), first(h, "X-Forwarded-Method")
 	}
+	return targetPath(uri), method
+}
+
+// targetPath is the escaped path of a request target: origin form
+// (/path?query) or absolute form (scheme://host/path?query).
+func targetPath(uri string) string {
 	if i := strings.IndexAny(uri, "?#"); i >= 0 {
 		uri = uri[:i]
 	}
@@ -286,7 +323,7 @@ func decisionTarget(h http.Header) (string, string) {
 			uri = rest[j:]
 		}
 	}
-	return uri, method
+	return uri
 }
 
 func first(h http.Header, key string) string {

@@ -14,6 +14,7 @@ const (
 	msgBadPath         = "The request path is not valid"
 	msgBadUserHeaders  = "The user headers are not valid"
 	msgMissingTarget   = "Original-Request-Uri and Original-Request-Method (or X-Forwarded-Uri and X-Forwarded-Method) are required"
+	msgConflicting     = "Original-Request-Uri and -Method name another request than X-Forwarded-Uri and -Method"
 )
 
 // Respond writes the answer for a decision whose Continue is false: in
@@ -96,6 +97,7 @@ func newErrorBodies() map[string]errorBody {
 		{http.StatusBadRequest, msgBadPath},
 		{http.StatusBadRequest, msgBadUserHeaders},
 		{http.StatusBadRequest, msgMissingTarget},
+		{http.StatusBadRequest, msgConflicting},
 	}
 	for i := 0; i < len(list); i++ {
 		m[list[i].msg] = newErrorBody(list[i].status, list[i].msg)
