@@ -27,6 +27,7 @@ type userinfoSource struct {
 	client             *http.Client
 	cache              *userCache
 	hooks              Hooks
+	groups             *groupFilter
 }
 
 func newUserinfoSource(cfg *Config, client *http.Client) (*userinfoSource, error) {
@@ -37,6 +38,7 @@ func newUserinfoSource(cfg *Config, client *http.Client) (*userinfoSource, error
 		permKey:       cfg.PermissionsKey,
 		client:        client,
 		hooks:         cfg.Hooks,
+		groups:        newGroupFilter("userinfo", cfg.Hooks.Warn),
 	}
 	if err := checkURL("userinfo_url", s.url); err != nil {
 		return nil, err
@@ -203,7 +205,7 @@ func (s *userinfoSource) call(r *http.Request, url string) (u User, cacheable bo
 	if id == "" {
 		return User{}, true
 	}
-	u = User{ID: id, Groups: stringArray(props["groups"]), Properties: props}
+	u = User{ID: id, Groups: cleanGroups(s.groups, stringArray(props["groups"])), Properties: props}
 	if s.permKey != "" {
 		u.Permissions = stringArray(props[s.permKey])
 	}
