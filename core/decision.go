@@ -47,8 +47,25 @@ type Decision struct {
 // when Continue is false.
 func (a *Authorizer) Authorize(r *http.Request) Decision {
 	var d Decision
+	if r == nil || r.Header == nil || r.URL == nil {
+		if !oddRequest(r, &d) {
+			return d
+		}
+	}
 	authorize(a, r, &d)
 	return d
+}
+
+// oddRequest handles a request no server produces: without a URL (400),
+// or without a Header map (given an empty one). It reports whether the
+// request can be decided.
+func oddRequest(r *http.Request, d *Decision) bool {
+	if r == nil || r.URL == nil {
+		reject(d, ReasonBadRequest, msgBadPath)
+		return false
+	}
+	r.Header = http.Header{}
+	return true
 }
 
 // authorize is Authorize. The request path is written for yaegi (Traefik)

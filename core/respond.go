@@ -14,6 +14,7 @@ const (
 	msgBadPath         = "The request path is not valid"
 	msgBadUserHeaders  = "The user headers are not valid"
 	msgMissingTarget   = "Original-Request-Uri and Original-Request-Method (or X-Forwarded-Uri and X-Forwarded-Method) are required"
+	msgNoDecision      = "The request was not decided"
 	msgConflicting     = "Original-Request-Uri and -Method name another request than X-Forwarded-Uri and -Method"
 )
 
@@ -21,6 +22,11 @@ const (
 // decision mode the mia-* headers and the status, inline a
 // denial. Non-200 answers carry a JSON body.
 func (a *Authorizer) Respond(w http.ResponseWriter, d *Decision) {
+	if d == nil || d.Status < 200 {
+		// not a Decision from Authorize: fail closed
+		WriteError(w, http.StatusInternalServerError, msgNoDecision)
+		return
+	}
 	if a.decision {
 		decisionHeaders(a, w.Header(), d)
 	}
@@ -57,6 +63,9 @@ func decisionHeaders(a *Authorizer, h http.Header, d *Decision) {
 func WriteError(w http.ResponseWriter, status int, message string) {
 	e, ok := errorBodies[message]
 	if !ok || e.status != status {
+		if status < 100 || status > 999 {
+			status = http.StatusInternalServerError
+		}
 		e = newErrorBody(status, message)
 	}
 	h := w.Header()
@@ -98,6 +107,7 @@ func newErrorBodies() map[string]errorBody {
 		{http.StatusBadRequest, msgBadUserHeaders},
 		{http.StatusBadRequest, msgMissingTarget},
 		{http.StatusBadRequest, msgConflicting},
+		{http.StatusInternalServerError, msgNoDecision},
 	}
 	for i := 0; i < len(list); i++ {
 		m[list[i].msg] = newErrorBody(list[i].status, list[i].msg)

@@ -110,6 +110,9 @@ func (rt *route) match(p string) bool { return routeMatch(rt, p) }
 
 // routeMatch is match as a plain function (cheaper under yaegi).
 func routeMatch(rt *route, p string) bool {
+	if p == "" {
+		return false // not a canonical path
+	}
 	rest := p[1:]
 	done := false
 	for i := 0; i < len(rt.segs); i++ {
