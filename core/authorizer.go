@@ -80,11 +80,11 @@ func New(cfg Config) (*Authorizer, error) {
 	for i := 0; i < len(a.propsToProxy); i++ {
 		a.propsQuoted = append(a.propsQuoted, quote(a.propsToProxy[i]))
 	}
-	a.guard = newSpoofGuard([]string{
+	a.guard = newSpoofGuard(append([]string{
 		DefaultUseridHeader, DefaultGroupsHeader, DefaultUserPropertiesHeader,
 		HeaderAllowed, HeaderUserID, HeaderGroups, HeaderUserProperties,
 		cfg.UseridHeader, cfg.GroupsHeader, cfg.UserPropertiesHeader,
-	})
+	}, overrideHeaders...))
 	setHopNames(a.guard, []string{cfg.ClientTypeHeader, cfg.BackofficeHeader})
 
 	sources := 0

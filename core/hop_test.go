@@ -118,3 +118,29 @@ func TestTrailerNames(t *testing.T) {
 		t.Errorf("trailers after the body %v; want %v", seen, want)
 	}
 }
+
+// TestOverrideHeadersRemoved: headers that make some frameworks act on
+// another method or path than the one authorized are removed, in every
+// spelling; others are kept.
+func TestOverrideHeadersRemoved(t *testing.T) {
+	a := newHopAuthorizer(t)
+	names := []string{"X-Http-Method-Override", "X-HTTP-Method-Override", "x_http_method_override", "X-Http-Method",
+		"X-Method-Override", "X-Original-Url", "X-ORIGINAL-URL", "x.original.url", "X-Rewrite-Url", "X_Rewrite_URL"}
+	r := httptest.NewRequest("POST", "/", nil)
+	for i := 0; i < len(names); i++ {
+		r.Header[names[i]] = []string{"DELETE"}
+	}
+	r.Header["X-Forwarded-Proto"] = []string{"https"}
+	r.Header["X-Original-Urls"] = []string{"kept"}
+	if d := a.Authorize(r); !d.Continue {
+		t.Fatal("denied")
+	}
+	for i := 0; i < len(names); i++ {
+		if _, ok := r.Header[names[i]]; ok {
+			t.Errorf("%s survived", names[i])
+		}
+	}
+	if r.Header.Get("X-Forwarded-Proto") != "https" || r.Header.Get("X-Original-Urls") != "kept" {
+		t.Errorf("other headers lost: %v", r.Header)
+	}
+}
