@@ -394,14 +394,27 @@ func runAttacks(t *testing.T, up *attackUpstream, gw attackTargets, dev map[stri
 			})
 		}
 	}
-	logs := gw.logs()
-	for _, secret := range []string{"pa55word", "qs-secret", "header-secret", "cookie-secret", attackSecret} {
-		if strings.Contains(logs, secret) {
-			t.Errorf("the gateway logged the credential %q", secret)
+	// aclgate's own log lines (Caddy: the authz logger; Traefik: the
+	// plugin's stderr lines) never hold a credential. (Traefik's debug
+	// dump of its dynamic configuration, which holds the configured
+	// secrets, is Traefik's.)
+	var own []string
+	for _, line := range strings.Split(gw.logs(), "\n") {
+		if strings.Contains(line, "http.handlers.authz") || strings.Contains(line, "aclgate") && !strings.Contains(line, "Configuration") {
+			own = append(own, line)
+		}
+		if t.Failed() && (strings.Contains(line, "panic") || strings.Contains(line, "yaegi") || strings.Contains(line, ".go:")) {
+			t.Log(line)
 		}
 	}
-	if !strings.Contains(logs, "127.0.0.1") {
-		t.Logf("no log line names the identity service")
+	logs := strings.Join(own, "\n")
+	for _, secret := range []string{"pa55word", "qs-secret", "header-secret", "cookie-secret", attackSecret} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("aclgate logged the credential %q", secret)
+		}
+	}
+	if !strings.Contains(logs, "userinfo call failed") {
+		t.Errorf("no warning about the identity service that is down")
 	}
 }
 
@@ -449,7 +462,7 @@ func attackCheck(t *testing.T, up *attackUpstream, addr string, row attackRow, s
 			}
 		}
 	}
-	if strict {
+	if strict && row.via != "front" { // a forward-auth front end copies the decision's mia-allowed
 		if v, ok := e.Header["Mia-Allowed"]; ok {
 			t.Errorf("strict: upstream got Mia-Allowed %q", v)
 		}
