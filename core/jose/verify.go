@@ -134,10 +134,9 @@ func newVerifierTuned(ctx context.Context, cfg Config, client *http.Client, warn
 			return nil, errors.New("jwt: jwks_url must be an absolute http or https URL")
 		}
 		remoteURL = cfg.JWKSURL
-		// warnings name the URL without what may hold a credential
-		r := *u
-		r.User, r.RawQuery, r.ForceQuery, r.Fragment, r.RawFragment = nil, "", false, "", ""
-		redacted = r.String()
+		// warnings name the URL without what may hold a credential (user
+		// info, query, fragment)
+		redacted = u.Scheme + "://" + u.Host + u.EscapedPath()
 	case "jwks_file":
 		data, err := os.ReadFile(cfg.JWKSFile)
 		if err != nil {
