@@ -100,7 +100,8 @@ func New(cfg Config) (*Authorizer, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.guard = newSpoofGuard(append(guarded, owned...))
+	a.guard = newSpoofGuard(append(append(guarded, owned...), overrideHeaders...))
+	setHopNames(a.guard, []string{cfg.ClientTypeHeader, cfg.BackofficeHeader})
 
 	sources := 0
 	if cfg.UserinfoURL != "" {

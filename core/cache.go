@@ -1,6 +1,7 @@
 package core
 
 import (
+	"context"
 	"sync"
 	"time"
 )
@@ -38,9 +39,26 @@ func newUserCache(ttl time.Duration, size int) *userCache {
 	}
 }
 
-// get returns the cached user for key or calls fetch once for all concurrent
-// callers; fetch reports whether its answer may be cached.
-func (c *userCache) get(key string, fetch func() (User, bool)) User {
+// cacheLookup returns the live entry for key, if any.
+func cacheLookup(c *userCache, key string) (User, bool) {
+	c.mu.Lock()
+	e := c.entries[key]
+	if e == nil || !c.now().Before(e.expires) {
+		c.mu.Unlock()
+		return User{}, false
+	}
+	u := e.user
+	c.mu.Unlock()
+	return u, true
+}
+
+// get returns the cached user for key, or the answer of one call to
+// fetch shared by all concurrent callers. fetch runs on its own goroutine,
+// so it is not cancelled when the caller that started it goes away (it
+// must bound itself: userinfo_timeout); it reports whether its answer may
+// be cached. Each caller stops waiting when its own ctx is done, and then
+// gets the anonymous User.
+func (c *userCache) get(ctx context.Context, key string, fetch func() (User, bool)) User {
 	c.mu.Lock()
 	if e := c.entries[key]; e != nil {
 		if c.now().Before(e.expires) {
@@ -50,18 +68,26 @@ func (c *userCache) get(key string, fetch func() (User, bool)) User {
 		}
 		delete(c.entries, key)
 	}
-	if f := c.inflight[key]; f != nil {
-		c.mu.Unlock()
-		<-f.done
-		return f.user
+	f := c.inflight[key]
+	if f == nil {
+		f = &flight{done: make(chan struct{})}
+		c.inflight[key] = f
+		go runFlight(c, key, f, fetch)
 	}
-	f := &flight{done: make(chan struct{})}
-	c.inflight[key] = f
 	c.mu.Unlock()
+	select {
+	case <-f.done:
+		return f.user
+	case <-ctx.Done():
+		return User{}
+	}
+}
 
+// runFlight makes the shared call of a flight, caches its answer when it
+// may be, and releases the waiters.
+func runFlight(c *userCache, key string, f *flight, fetch func() (User, bool)) {
 	u, cacheable := fetch()
 	f.user = u
-
 	c.mu.Lock()
 	delete(c.inflight, key)
 	if cacheable {
@@ -69,7 +95,6 @@ func (c *userCache) get(key string, fetch func() (User, bool)) User {
 	}
 	c.mu.Unlock()
 	close(f.done)
-	return u
 }
 
 // store adds an entry, evicting the oldest ones beyond the size bound.

@@ -55,8 +55,25 @@ type Decision struct {
 // when Continue is false.
 func (a *Authorizer) Authorize(r *http.Request) Decision {
 	var d Decision
+	if r == nil || r.Header == nil || r.URL == nil {
+		if !oddRequest(r, &d) {
+			return d
+		}
+	}
 	authorize(a, r, &d)
 	return d
+}
+
+// oddRequest handles a request no server produces: without a URL (400),
+// or without a Header map (given an empty one). It reports whether the
+// request can be decided.
+func oddRequest(r *http.Request, d *Decision) bool {
+	if r == nil || r.URL == nil {
+		reject(d, ReasonBadRequest, msgBadPath)
+		return false
+	}
+	r.Header = http.Header{}
+	return true
 }
 
 // authorize is Authorize. The request path is written for yaegi (Traefik)
@@ -77,6 +94,9 @@ func authorize(a *Authorizer, r *http.Request, d *Decision) {
 	}
 	if len(h) > 0 && stripSpoofed(a.guard, h, a.exact) {
 		bad = true
+	}
+	if h["Connection"] != nil || h["Trailer"] != nil || r.Trailer != nil || r.ContentLength < 0 {
+		guardHops(a.guard, r)
 	}
 
 	// what to decide on
@@ -233,8 +253,39 @@ func decisionRequest(h http.Header, d *Decision) string {
 		reject(d, ReasonBadRequest, msgMissingTarget)
 		return ""
 	}
+	if h["X-Forwarded-Uri"] != nil || h["X-Forwarded-Method"] != nil {
+		if !sameTarget(h, p, method) {
+			reject(d, ReasonBadRequest, msgConflicting)
+			return ""
+		}
+	}
 	d.Method = method
 	return p
+}
+
+// sameTarget reports whether the X-Forwarded-Uri and -Method of h, when
+// present, name the request that p and method (from Original-Request-*)
+// name: the same method and the same canonical path. A front end such as
+// Traefik forwardAuth sets X-Forwarded-* itself but passes a client's
+// Original-Request-* through; the client must not choose what is decided.
+func sameTarget(h http.Header, p, method string) bool {
+	if first(h, "Original-Request-Uri") == "" {
+		return true // p and method come from X-Forwarded-*
+	}
+	if m := first(h, "X-Forwarded-Method"); m != "" && m != method {
+		return false
+	}
+	u := first(h, "X-Forwarded-Uri")
+	if u == "" {
+		return true
+	}
+	u = targetPath(u)
+	if u == p {
+		return true
+	}
+	c1, err1 := CanonicalPath(p)
+	c2, err2 := CanonicalPath(u)
+	return err1 == nil && err2 == nil && c1 == c2
 }
 
 // canonicalOrReject is CanonicalPath; "" when p is invalid, the outcome
@@ -407,6 +458,12 @@ func decisionTarget(h http.Header) (string, string) {
 	if uri == "" {
 		uri, method = first(h, "X-Forwarded-Uri"), first(h, "X-Forwarded-Method")
 	}
+	return targetPath(uri), method
+}
+
+// targetPath is the escaped path of a request target: origin form
+// (/path?query) or absolute form (scheme://host/path?query).
+func targetPath(uri string) string {
 	if i := strings.IndexAny(uri, "?#"); i >= 0 {
 		uri = uri[:i]
 	}
@@ -420,7 +477,7 @@ func decisionTarget(h http.Header) (string, string) {
 			uri = rest[j:]
 		}
 	}
-	return uri, method
+	return uri
 }
 
 func first(h http.Header, key string) string {

@@ -12,7 +12,7 @@ import (
 // the byte loop it replaces, on every short path over a small alphabet and
 // on random longer ones.
 func TestIsCanonicalMatchesLoop(t *testing.T) {
-	alphabet := []byte{'/', '.', 'a', '%', '\\', 0x00, 0x1f, 0x7f, ' ', 0x80}
+	alphabet := []byte{'/', '.', 'a', '%', '\\', ';', 0x00, 0x1f, 0x7f, ' ', 0x80}
 	var gen func(p []byte, depth int)
 	gen = func(p []byte, depth int) {
 		if got, want := isCanonical(string(p)), isCanonicalLoop(string(p)); got != want {
@@ -58,7 +58,7 @@ func isCanonicalLoop(p string) bool {
 			continue
 		}
 		c := p[i]
-		if c == '%' || c < 0x20 || c == 0x7f || c == '\\' {
+		if c == '%' || c == ';' || c < 0x20 || c == 0x7f || c == '\\' {
 			return false
 		}
 	}

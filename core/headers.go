@@ -80,13 +80,22 @@ func normEqual(name, norm string) bool {
 	return true
 }
 
+// overrideHeaders ask some frameworks to act on another method or path
+// than the request line's: the upstream would act on a request that was
+// not the one authorized. They are removed like spoofed identity headers.
+var overrideHeaders = []string{"x-http-method-override", "x-http-method", "x-method-override", "x-original-url", "x-rewrite-url"}
+
 // spoofGuard removes client-sent identity headers in every spelling.
 type spoofGuard struct {
 	// norms are the normalized names to strip.
 	norms []string
-	// first[b] tells whether a name starting with byte b may normalize to
-	// one of norms: most headers are ruled out with one lookup.
-	first [256]bool
+	// first[b] has bit n&63 set when a name of length n starting with byte
+	// b may normalize to one of norms: most headers are ruled out with one
+	// lookup.
+	first [256]uint64
+	// hop are the normalized names that Connection tokens and trailers
+	// must not carry: norms and the other headers aclgate sets.
+	hop []string
 }
 
 func newSpoofGuard(names []string) *spoofGuard {
@@ -100,9 +109,10 @@ func newSpoofGuard(names []string) *spoofGuard {
 		}
 	}
 	for i := 0; i < len(g.norms); i++ {
+		bit := uint64(1) << (uint(len(g.norms[i])) & 63)
 		for c := 0; c < 256; c++ {
 			if normByte(byte(c)) == g.norms[i][0] {
-				g.first[c] = true
+				g.first[c] |= bit
 			}
 		}
 	}
@@ -117,7 +127,8 @@ func newSpoofGuard(names []string) *spoofGuard {
 func stripSpoofed(g *spoofGuard, h http.Header, exact []string) (alias bool) {
 	norms := g.norms
 	for name := range h {
-		if name == "" || !g.first[name[0]] {
+		// (a shift of the table's value: yaegi mistypes an untyped 1<<n)
+		if name == "" || g.first[name[0]]>>(uint(len(name))&63)&1 == 0 {
 			continue
 		}
 		for i := 0; i < len(norms); i++ {

@@ -26,6 +26,7 @@ func TestJWTDecision(t *testing.T) {
 	exp := strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10)
 	good := hs256(secret, `{"sub":"c1","groups":["admin"],"scope":"users:read users:write","exp":`+exp+`}`)
 	expired := hs256(secret, `{"sub":"c1","exp":1000}`)
+	noExp := hs256(secret, `{"sub":"c1","groups":["admin"],"scope":"users:read users:write"}`)
 	forged := hs256("another-secret-another-secret-xx", `{"sub":"c1","exp":`+exp+`}`)
 	for _, strict := range []bool{true, false} {
 		cfg := DefaultConfig()
@@ -52,6 +53,8 @@ func TestJWTDecision(t *testing.T) {
 			{"/", "Basic dTpw", 200, "", false},
 			{"/", "Bearer " + expired, 401, "", true},
 			{"/", "Bearer " + forged, 401, "", true},
+			{"/", "Bearer " + noExp, 401, "", true},
+			{"/admin/x", "Bearer " + noExp, 401, "", true},
 			{"/", "Bearer not.a.jwt", 401, "", true},
 			{"/admin/x", "Bearer " + forged, 401, "", true},
 		}

@@ -15,6 +15,7 @@ type jwtSource struct {
 	idClaim     string
 	groupsClaim string
 	permsClaim  string
+	groups      *groupFilter
 }
 
 // newJWTSource validates cfg and builds the JWT identity source. ctx bounds
@@ -36,7 +37,8 @@ func newJWTSource(ctx context.Context, cfg *JWTConfig, client *http.Client, warn
 	if err != nil {
 		return nil, err
 	}
-	return &jwtSource{v: v, idClaim: cfg.UserIDClaim, groupsClaim: cfg.GroupsClaim, permsClaim: cfg.PermissionsClaim}, nil
+	return &jwtSource{v: v, idClaim: cfg.UserIDClaim, groupsClaim: cfg.GroupsClaim, permsClaim: cfg.PermissionsClaim,
+		groups: newGroupFilter("jwt", warn)}, nil
 }
 
 // identify implements identitySource: no bearer token → anonymous; an
@@ -63,7 +65,7 @@ func jwtUser(s *jwtSource, claims map[string]any) User {
 	}
 	u := User{ID: id, Properties: claims}
 	if s.groupsClaim != "" {
-		u.Groups = stringList(claims[s.groupsClaim])
+		u.Groups = cleanGroups(s.groups, stringList(claims[s.groupsClaim]))
 	}
 	if s.permsClaim != "" {
 		u.Permissions = stringList(claims[s.permsClaim])

@@ -15,7 +15,11 @@ var errBadPath = errors.New("invalid request path")
 //
 // It fails for `..` above the root, an encoded `/` or `\` (%2F, %2f, %5C,
 // %5c), a raw `\`, a NUL or any other control character, a malformed
-// percent escape, and a path that does not start with `/`.
+// percent escape, a path that does not start with `/`, a `;` raw or
+// encoded (%3B: matrix parameters, which servlet containers strip after
+// the gateway decided), and a double-encoded byte (%25 followed by two hex
+// digits, such as %252e: an upstream that decodes twice would see
+// another path than the one decided on).
 //
 // It does not allocate when the path is already canonical.
 func CanonicalPath(escaped string) (string, error) {
@@ -36,6 +40,7 @@ func canonicalize(escaped string) (string, error) {
 	// (just after its leading '/').
 	buf = append(buf, '/')
 	segStart := 1
+	pct := false // a "%" was decoded
 	for i := 1; i <= len(escaped); i++ {
 		if i == len(escaped) || escaped[i] == '/' {
 			seg := buf[segStart:]
@@ -76,19 +81,41 @@ func canonicalize(escaped string) (string, error) {
 			if c == '/' || c == '\\' {
 				return "", errBadPath
 			}
+			pct = pct || c == '%'
 			i += 2
 		}
-		if c < 0x20 || c == 0x7f || c == '\\' {
+		if c < 0x20 || c == 0x7f || c == '\\' || c == ';' {
 			return "", errBadPath
 		}
 		buf = append(buf, c)
 	}
+	if pct && doubleEncoded(buf) {
+		return "", errBadPath
+	}
 	return string(buf), nil
 }
 
+// doubleEncoded reports whether the decoded path b still holds a percent
+// escape ("%" and two hex digits), which an upstream that decodes twice
+// would turn into another byte.
+func doubleEncoded(b []byte) bool {
+	for i := 0; i+2 < len(b); i++ {
+		if b[i] != '%' {
+			continue
+		}
+		_, ok1 := unhex(b[i+1])
+		_, ok2 := unhex(b[i+2])
+		if ok1 && ok2 {
+			return true
+		}
+	}
+	return false
+}
+
 // pathSpecialBytes are the bytes that make a path non-canonical wherever
-// they appear: escapes, control characters, DEL and backslash.
-const pathSpecialBytes = "%\\\x7f\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f" +
+// they appear: escapes, control characters, DEL, backslash and ';' (which
+// canonicalize rejects).
+const pathSpecialBytes = "%;\\\x7f\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f" +
 	"\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f"
 
 // isCanonical reports whether p, which starts with "/", needs no change:

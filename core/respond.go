@@ -15,12 +15,19 @@ const (
 	msgBadUserHeaders  = "The user headers are not valid"
 	msgMissingTarget   = "Original-Request-Uri and Original-Request-Method (or X-Forwarded-Uri and X-Forwarded-Method) are required"
 	msgInvalidAPIKey   = "The client key is not valid"
+	msgNoDecision      = "The request was not decided"
+	msgConflicting     = "Original-Request-Uri and -Method name another request than X-Forwarded-Uri and -Method"
 )
 
 // Respond writes the answer for a decision whose Continue is false: in
 // decision mode the mia-* headers and the status, inline a
 // denial. Non-200 answers carry a JSON body.
 func (a *Authorizer) Respond(w http.ResponseWriter, d *Decision) {
+	if d == nil || d.Status < 200 {
+		// not a Decision from Authorize: fail closed
+		WriteError(w, http.StatusInternalServerError, msgNoDecision)
+		return
+	}
 	if a.decision {
 		decisionHeaders(a, w.Header(), d)
 	}
@@ -64,6 +71,9 @@ func decisionHeaders(a *Authorizer, h http.Header, d *Decision) {
 func WriteError(w http.ResponseWriter, status int, message string) {
 	e, ok := errorBodies[message]
 	if !ok || e.status != status {
+		if status < 100 || status > 999 {
+			status = http.StatusInternalServerError
+		}
 		e = newErrorBody(status, message)
 	}
 	h := w.Header()
@@ -105,6 +115,8 @@ func newErrorBodies() map[string]errorBody {
 		{http.StatusBadRequest, msgBadUserHeaders},
 		{http.StatusBadRequest, msgMissingTarget},
 		{http.StatusUnauthorized, msgInvalidAPIKey},
+		{http.StatusBadRequest, msgConflicting},
+		{http.StatusInternalServerError, msgNoDecision},
 	}
 	for i := 0; i < len(list); i++ {
 		m[list[i].msg] = newErrorBody(list[i].status, list[i].msg)

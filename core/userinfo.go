@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/textproto"
+	neturl "net/url"
 	"strings"
 	"time"
 )
@@ -27,6 +28,8 @@ type userinfoSource struct {
 	client             *http.Client
 	cache              *userCache
 	hooks              Hooks
+	groups             *groupFilter
+	timeout            time.Duration // bounds a shared (cached) call
 }
 
 func newUserinfoSource(cfg *Config, client *http.Client) (*userinfoSource, error) {
@@ -37,6 +40,11 @@ func newUserinfoSource(cfg *Config, client *http.Client) (*userinfoSource, error
 		permKey:       cfg.PermissionsKey,
 		client:        client,
 		hooks:         cfg.Hooks,
+		groups:        newGroupFilter("userinfo", cfg.Hooks.Warn),
+		timeout:       cfg.UserinfoTimeout,
+	}
+	if s.timeout <= 0 {
+		s.timeout = DefaultUserinfoTimeout
 	}
 	if err := checkURL("userinfo_url", s.url); err != nil {
 		return nil, err
@@ -106,11 +114,25 @@ func (s *userinfoSource) identify(r *http.Request, backoffice bool) (User, error
 		url = s.backofficeURL
 	}
 	if s.cache == nil {
-		u, _ := s.call(r, url)
+		u, _ := s.call(r.Context(), r, url, false)
 		return u, nil
 	}
 	key := s.cacheKey(r, url)
-	return s.cache.get(key, func() (User, bool) { return s.call(r, url) }), nil
+	if u, ok := cacheLookup(s.cache, key); ok {
+		return u, nil
+	}
+	// The call is shared by every concurrent caller with the same key and
+	// runs on its own goroutine: it reads a copy of r's headers, made now,
+	// and a context of its own bounded by userinfo_timeout.
+	req, err := s.newRequest(r, url, true)
+	if err != nil {
+		return User{}, nil
+	}
+	return s.cache.get(r.Context(), key, func() (User, bool) {
+		ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+		defer cancel()
+		return s.do(req.WithContext(ctx), url)
+	}), nil
 }
 
 // cacheKey hashes the URL and the proxied header names and values.
@@ -134,27 +156,27 @@ func (s *userinfoSource) cacheKey(r *http.Request, url string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// call performs one userinfo request. cacheable reports whether the answer
-// may be cached (a user, or an explicit 401/403).
-func (s *userinfoSource) call(r *http.Request, url string) (u User, cacheable bool) {
-	start := time.Now()
-	outcome := "anonymous"
-	defer func() {
-		if s.hooks.UserinfoDone != nil {
-			s.hooks.UserinfoDone(time.Since(start), outcome)
-		}
-	}()
-	ctx := r.Context()
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+// call performs one userinfo request on ctx for r; see do.
+func (s *userinfoSource) call(ctx context.Context, r *http.Request, url string, copyValues bool) (User, bool) {
+	req, err := s.newRequest(r, url, copyValues)
 	if err != nil {
-		outcome = "error"
 		return User{}, false
+	}
+	return s.do(req.WithContext(ctx), url)
+}
+
+// newRequest builds the userinfo request for r: the proxied headers
+// (copied when the call may outlive r's handler), Host when proxied.
+func (s *userinfoSource) newRequest(r *http.Request, url string, copyValues bool) (*http.Request, error) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
 	}
 	for i := 0; i < len(s.headers); i++ {
 		if vals := r.Header[s.headers[i]]; len(vals) > 0 {
+			if copyValues {
+				vals = append([]string(nil), vals...)
+			}
 			req.Header[s.headers[i]] = vals
 		}
 	}
@@ -162,6 +184,20 @@ func (s *userinfoSource) call(r *http.Request, url string) (u User, cacheable bo
 		req.Host = r.Host
 	}
 	req.Header.Set("Accept", "application/json")
+	return req, nil
+}
+
+// do performs one userinfo request. cacheable reports whether the answer
+// may be cached (a user, or an explicit 401/403): never a transport
+// error, a 5xx, or a 2xx without a user id.
+func (s *userinfoSource) do(req *http.Request, url string) (u User, cacheable bool) {
+	start := time.Now()
+	outcome := "anonymous"
+	defer func() {
+		if s.hooks.UserinfoDone != nil {
+			s.hooks.UserinfoDone(time.Since(start), outcome)
+		}
+	}()
 	resp, err := s.client.Do(req)
 	if err != nil {
 		outcome = "error"
@@ -201,9 +237,9 @@ func (s *userinfoSource) call(r *http.Request, url string) (u User, cacheable bo
 	}
 	id := idString(props[s.idKey])
 	if id == "" {
-		return User{}, true
+		return User{}, false
 	}
-	u = User{ID: id, Groups: stringArray(props["groups"]), Properties: props}
+	u = User{ID: id, Groups: cleanGroups(s.groups, stringArray(props["groups"])), Properties: props}
 	if s.permKey != "" {
 		u.Permissions = stringArray(props[s.permKey])
 	}
@@ -217,16 +253,18 @@ func (s *userinfoSource) warn(msg string) {
 	}
 }
 
-// redactURLError describes a transport error without the URL's query or
-// user info, which may hold credentials.
-func redactURLError(err error, url string) string {
-	msg := err.Error()
-	if url != "" {
-		msg = strings.ReplaceAll(msg, url, redactURL(url))
+// redactURLError describes a transport error without the URL's query,
+// fragment or user info, which may hold credentials: the error's own text
+// names the URL (with only a password masked), so it is rebuilt around the
+// redacted URL.
+func redactURLError(err error, rawURL string) string {
+	if ue, ok := err.(*neturl.Error); ok {
+		return ue.Op + " " + quote(redactURL(rawURL)) + ": " + ue.Err.Error()
 	}
-	return msg
+	return "request to " + quote(redactURL(rawURL)) + " failed"
 }
 
+// redactURL is u without its query, fragment and user info.
 func redactURL(u string) string {
 	if i := strings.IndexAny(u, "?#"); i >= 0 {
 		u = u[:i]

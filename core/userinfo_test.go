@@ -1,6 +1,7 @@
 package core
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -291,10 +292,10 @@ func TestUserinfoCacheExpiryAndSingleFlight(t *testing.T) {
 	c.now = func() time.Time { return now }
 	calls := 0
 	fetch := func() (User, bool) { calls++; return User{ID: "u"}, true }
-	c.get("k", fetch)
-	c.get("k", fetch)
+	c.get(context.Background(), "k", fetch)
+	c.get(context.Background(), "k", fetch)
 	now = now.Add(2 * time.Minute)
-	c.get("k", fetch)
+	c.get(context.Background(), "k", fetch)
 	if calls != 2 {
 		t.Errorf("expiry: %d calls", calls)
 	}

@@ -586,3 +586,28 @@ func TestJWKSEd25519AndECOverURL(t *testing.T) {
 		}
 	}
 }
+
+// TestJWKSWarningsRedacted: a failing jwks_url is named in warnings
+// without its user info, query or fragment.
+func TestJWKSWarningsRedacted(t *testing.T) {
+	s := jtNewJWKSServer(t, []byte("oops"))
+	s.set(500, []byte("oops"), "")
+	raw := strings.Replace(s.srv.URL, "http://", "http://alice:pa55word@", 1) + "/jwks?api_key=qs-secret#frag-secret"
+	var mu sync.Mutex
+	var msgs []string
+	tune := jtFastTuning()
+	v := jtURLVerifier(t, raw, tune, func(msg string) { mu.Lock(); msgs = append(msgs, msg); mu.Unlock() })
+	Verify(v, context.Background(), jtToken(t, "k1", jtKeys().rsa))
+	mu.Lock()
+	defer mu.Unlock()
+	if len(msgs) == 0 {
+		t.Fatal("no warning")
+	}
+	for i := 0; i < len(msgs); i++ {
+		for _, secret := range []string{"alice", "pa55word", "qs-secret", "frag-secret", "api_key"} {
+			if strings.Contains(msgs[i], secret) {
+				t.Errorf("warning %q contains %q", msgs[i], secret)
+			}
+		}
+	}
+}

@@ -47,6 +47,7 @@ var (
 	errJWTType       = errors.New("jwt: unexpected typ")
 	errJWTNumeric    = errors.New("jwt: exp, nbf and iat must be JSON numbers")
 	errJWTExpired    = errors.New("jwt: token expired")
+	errJWTNoExp      = errors.New("jwt: token has no exp")
 	errJWTNotYet     = errors.New("jwt: token not valid yet")
 	errJWTIatFuture  = errors.New("jwt: token issued in the future")
 	errJWTIssuer     = errors.New("jwt: issuer mismatch")

@@ -134,7 +134,9 @@ func newVerifierTuned(ctx context.Context, cfg Config, client *http.Client, warn
 			return nil, errors.New("jwt: jwks_url must be an absolute http or https URL")
 		}
 		remoteURL = cfg.JWKSURL
-		redacted = u.Redacted()
+		// warnings name the URL without what may hold a credential (user
+		// info, query, fragment)
+		redacted = u.Scheme + "://" + u.Host + u.EscapedPath()
 	case "jwks_file":
 		data, err := os.ReadFile(cfg.JWKSFile)
 		if err != nil {
@@ -289,20 +291,22 @@ func jwtTypIs(typ, want string) bool {
 	return strings.EqualFold(typ, want)
 }
 
-// checkClaims applies the time, issuer and audience checks. A token
-// without exp is accepted (exp is checked only when present); exp, nbf
-// and iat must be JSON numbers (fractions allowed, RFC 7519 §2).
+// checkClaims applies the time, issuer and audience checks. exp is
+// required: a token without one would be valid forever. exp, nbf and iat
+// must be JSON numbers (fractions allowed, RFC 7519 §2).
 func (v *Verifier) checkClaims(claims map[string]any) error {
 	now := v.now()
 	t := float64(now.Unix()) + float64(now.Nanosecond())/1e9
-	if x, ok := claims["exp"]; ok {
-		exp, ok := jwtNumericDate(x)
-		if !ok {
-			return errJWTNumeric
-		}
-		if t >= exp+v.leeway {
-			return errJWTExpired
-		}
+	x, ok := claims["exp"]
+	if !ok {
+		return errJWTNoExp
+	}
+	exp, ok := jwtNumericDate(x)
+	if !ok {
+		return errJWTNumeric
+	}
+	if t >= exp+v.leeway {
+		return errJWTExpired
 	}
 	if x, ok := claims["nbf"]; ok {
 		nbf, ok := jwtNumericDate(x)

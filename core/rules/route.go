@@ -2,6 +2,7 @@ package rules
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 )
 
@@ -33,6 +34,9 @@ type route struct {
 func parseRouteKey(key string) (*route, error) {
 	if !strings.HasPrefix(key, "/") {
 		return nil, errors.New("paths must start with /")
+	}
+	if err := checkKeyBytes(key); err != nil {
+		return nil, err
 	}
 	rt := &route{key: key, prefix: strings.HasSuffix(key, "/")}
 	body := strings.TrimSuffix(key[1:], "/")
@@ -82,11 +86,33 @@ func parseRouteKey(key string) (*route, error) {
 	return rt, nil
 }
 
+// checkKeyBytes refuses the bytes a canonical request path never holds:
+// a key with one of them would never match, leaving its paths to a less
+// specific key. Empty and dot segments are refused by parseRouteKey.
+func checkKeyBytes(key string) error {
+	if strings.IndexByte(key, '*') >= 0 {
+		return errors.New(`globs are not supported: use a trailing "/" for "this path and everything below it" (e.g. "/api/")`)
+	}
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if c <= ' ' || c == 0x7f {
+			return errors.New("whitespace or a control character at byte " + strconv.Itoa(i) + ": rule paths are matched against decoded request paths, which cannot hold one")
+		}
+		if c == '%' || c == ';' || c == '?' || c == '#' || c == '\\' {
+			return errors.New(quote(string(c)) + " at byte " + strconv.Itoa(i) + ": rule paths are matched against canonical request paths (decoded, no matrix parameters, no query or fragment), which cannot hold one")
+		}
+	}
+	return nil
+}
+
 // match reports whether the canonical path p is covered by the key.
 func (rt *route) match(p string) bool { return routeMatch(rt, p) }
 
 // routeMatch is match as a plain function (cheaper under yaegi).
 func routeMatch(rt *route, p string) bool {
+	if p == "" {
+		return false // not a canonical path
+	}
 	rest := p[1:]
 	done := false
 	for i := 0; i < len(rt.segs); i++ {

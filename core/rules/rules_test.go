@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -230,5 +231,62 @@ func TestRulesFileAndInline(t *testing.T) {
 	cfg.File = filepath.Join(dir, "missing.json")
 	if _, err := Load(cfg); err == nil || !strings.HasPrefix(err.Error(), "rules_file:") {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+// TestRuleKeyErrors: a key that no canonical request path can equal would
+// leave its paths to a less specific rule, so it is a config error naming
+// the key and where it comes from (the file, rules_json or rule).
+func TestRuleKeyErrors(t *testing.T) {
+	cases := []struct {
+		key  string
+		want string
+	}{
+		{"/api/*", `use a trailing "/"`},
+		{"/api/**", `use a trailing "/"`},
+		{"/api/*/x", `use a trailing "/"`},
+		{"/a*b", `use a trailing "/"`},
+		{"/a%20b", `"%"`},
+		{"/a%2Fb", `"%"`},
+		{"/admin;jsessionid=x", `";"`},
+		{"/a?x=1", `"?"`},
+		{"/a#frag", `"#"`},
+		{"/a b", "whitespace"},
+		{"/a\tb", "control"},
+		{"/a\x00b", "control"},
+		{"/a\x7fb", "control"},
+		{"/a\\b", `"\\"`},
+		{"/a//b", "empty path segment"},
+		{"//a", "empty path segment"},
+		{"/a/../b", "dot segments"},
+		{"/a/./b", "dot segments"},
+		{"/..", "dot segments"},
+		{"/a/.", "dot segments"},
+		{"/a/../", "dot segments"},
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "auth.json")
+	for i := 0; i < len(cases); i++ {
+		tc := cases[i]
+		quoted, _ := json.Marshal(tc.key)
+		doc := `{` + string(quoted) + `: {"GET": {"authorization": {"expression": "true", "public": true}}}}`
+		if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Load(Source{File: file})
+		if err == nil || !strings.Contains(err.Error(), "rules_file "+file) || !strings.Contains(err.Error(), "path "+string(quoted)) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("file key %q: %v; want the file, the key and %q", tc.key, err, tc.want)
+		}
+		_, err = Load(Source{Rules: []Rule{{Method: "GET", Path: tc.key, Expression: "true", Public: true}}})
+		if err == nil || !strings.HasPrefix(err.Error(), "rule: path "+string(quoted)) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("inline key %q: %v", tc.key, err)
+		}
+	}
+	// canonical keys still load
+	good := []string{"/", "/a", "/a/", "/a/:id", "/a/{id}/b/", "/caf\u00e9", "/a.b", "/a..b", "/.well-known/x", "/a:b", "/a@b", "/a,b", "/a+b", "/a~b"}
+	for i := 0; i < len(good); i++ {
+		if _, err := Load(Source{Rules: []Rule{{Method: "GET", Path: good[i], Expression: "true", Public: true}}}); err != nil {
+			t.Errorf("key %q: %v", good[i], err)
+		}
 	}
 }
