@@ -49,6 +49,23 @@ func FuzzCanonicalPath(f *testing.F) {
 	})
 }
 
+// fuzzJWTSeeds are valid and broken compact JWS: RFC 7515 A.1–A.3, RFC 8037
+// A.4, alg none, duplicates, padding, and junk.
+var fuzzJWTSeeds = []string{
+	"eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+	"eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q",
+	"eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc.hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg",
+	fuzzSeg(`{"alg":"none"}`) + "." + fuzzSeg(`{"sub":"a"}`) + ".",
+	fuzzSeg(`{"alg":"HS256","alg":"none"}`) + "." + fuzzSeg(`{"sub":"a"}`) + ".c2ln",
+	fuzzSeg(`{"alg":"HS256"}`) + "." + fuzzSeg(`{"sub":"a","sub":"b"}`) + ".c2ln",
+	fuzzSeg(`{"alg":"HS256","crit":["b64"],"b64":false}`) + "." + fuzzSeg(`{}`) + ".c2ln",
+	fuzzSeg(`{"alg":"HS256","kid":{"a":[1,2,{"b":null}]}}`) + "." + fuzzSeg(`{"exp":1e400,"n":-0.0e-7}`) + ".c2ln",
+	fuzzSeg(`{"alg":"RS256"}`) + "=." + fuzzSeg(`{}`) + ".c2ln",
+	"a.b.c", "..", "...", "", "e30.e30.e30", "+/=.+/=.+/=",
+}
+
+func fuzzSeg(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+
 // FuzzJWTVerify: verification never panics and never accepts a token that
 // is not HS256-signed with the key (the fuzzer cannot forge HMAC, so any
 // success must come from a seed we signed ourselves).
@@ -64,10 +81,9 @@ func FuzzJWTVerify(f *testing.F) {
 	good := sign(`{"alg":"HS256"}`, `{"sub":"alice","groups":["a"],"scope":"x y"}`)
 	f.Add(good)
 	f.Add(sign(`{"alg":"HS256","typ":"JWT"}`, `{"sub":7,"exp":1e300,"nbf":-1,"iat":0.5}`))
-	f.Add(seg(`{"alg":"none"}`) + "." + seg(`{"sub":"a"}`) + ".")
-	f.Add(seg(`{"alg":"HS256"}`) + "." + seg(`{"sub":"a","sub":"b"}`) + ".c2ln")
-	f.Add("a.b.c")
-	f.Add("")
+	for _, s := range fuzzJWTSeeds {
+		f.Add(s)
+	}
 	cfg := DefaultJWTConfig()
 	cfg.HMACSecret = secret
 	cfg.PermissionsClaim = "scope"
