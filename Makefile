@@ -4,6 +4,7 @@ GO ?= go
 CADDY_VERSION ?= v2.11.9
 TRAEFIK_VERSION ?= v3.6.12
 YAEGI_VERSION ?= v0.16.1
+STATICCHECK_VERSION ?= v0.8.2
 # Fuzz runs are bounded by a count, not a duration: with -fuzztime 10s the
 # deadline can expire while a new input is being minimized, which `go test`
 # reports as a failure (context deadline exceeded). ~10 s a target here.
@@ -12,6 +13,7 @@ FUZZMINIMIZETIME ?= 2s
 CACHE := $(CURDIR)/.cache
 GOBIN_DIR := $(shell $(GO) env GOPATH)/bin
 YAEGI := $(GOBIN_DIR)/yaegi
+STATICCHECK := $(CACHE)/staticcheck-$(STATICCHECK_VERSION)/staticcheck
 # caddytest writes autosave.json and a local CA under these: keep them out of $HOME
 export XDG_CONFIG_HOME := $(CACHE)/xdg/config
 export XDG_DATA_HOME := $(CACHE)/xdg/data
@@ -24,14 +26,19 @@ all: test
 run: caddy
 	cd testdata && $(CACHE)/caddy-$(CADDY_VERSION)/caddy run --config Caddyfile --adapter caddyfile
 
-## test: everything — vet (gofmt, go vet, the import graph), unit tests (-race), core's packages and traefikauthz under yaegi, short fuzz runs, real-binary integration tests
+## test: everything — vet (gofmt, go vet, staticcheck, the import graph), unit tests (-race), core's packages and traefikauthz under yaegi, short fuzz runs, real-binary integration tests
 test: vet unit yaegi-test fuzz integration
 
-vet:
+## vet: gofmt, go vet, staticcheck and the import graph of core
+vet: $(STATICCHECK)
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.cache/*')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(STATICCHECK) ./...
 	@scripts/check-imports.sh
+
+$(STATICCHECK):
+	GOBIN=$(dir $@) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
 unit:
 	$(GO) test -race -count=1 ./...

@@ -21,7 +21,7 @@ func newLoginRedirect(u string) (*loginRedirect, error) {
 	}
 	probe := strings.ReplaceAll(u, "{uri}", "x")
 	p, err := url.Parse(probe)
-	ok := err == nil && strings.IndexAny(probe, " \t\r\n{}") < 0
+	ok := err == nil && !strings.ContainsAny(probe, " \t\r\n{}")
 	if ok {
 		if p.Scheme != "" {
 			ok = (p.Scheme == "http" || p.Scheme == "https") && p.Host != ""

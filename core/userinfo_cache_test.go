@@ -21,10 +21,7 @@ func cachedUserinfo(t *testing.T, svc *idService, timeout time.Duration) *Author
 
 // bearerReq is a request with a bearer token and an optional context.
 func bearerReq(ctx context.Context, tok string) *http.Request {
-	r := httptest.NewRequest("GET", "/", nil)
-	if ctx != nil {
-		r = r.WithContext(ctx)
-	}
+	r := httptest.NewRequest("GET", "/", nil).WithContext(ctx)
 	r.Header.Set("Authorization", "Bearer "+tok)
 	return r
 }
@@ -36,15 +33,15 @@ func TestUserinfoCacheNoIDNotCached(t *testing.T) {
 	for i := 0; i < len(cases); i++ {
 		svc := newIDService(t, 200, cases[i])
 		a := cachedUserinfo(t, svc, time.Second)
-		a.Authorize(bearerReq(nil, "t"))
-		a.Authorize(bearerReq(nil, "t"))
+		a.Authorize(bearerReq(context.Background(), "t"))
+		a.Authorize(bearerReq(context.Background(), "t"))
 		if svc.count() != 2 {
 			t.Errorf("%q: %d calls, want 2 (not cached)", cases[i], svc.count())
 		}
 		svc.mu.Lock()
 		svc.body = `{"sub":"u"}`
 		svc.mu.Unlock()
-		if d := a.Authorize(bearerReq(nil, "t")); d.User.ID != "u" {
+		if d := a.Authorize(bearerReq(context.Background(), "t")); d.User.ID != "u" {
 			t.Errorf("%q: then user %q", cases[i], d.User.ID)
 		}
 	}
@@ -73,7 +70,7 @@ func TestUserinfoSharedCallOutlivesFirstCaller(t *testing.T) {
 		i := i
 		go func() {
 			defer wg.Done()
-			ids[i] = a.Authorize(bearerReq(nil, "same")).User.ID
+			ids[i] = a.Authorize(bearerReq(context.Background(), "same")).User.ID
 		}()
 	}
 	time.Sleep(30 * time.Millisecond)
@@ -96,7 +93,7 @@ func TestUserinfoSharedCallOutlivesFirstCaller(t *testing.T) {
 		t.Errorf("%d calls, want 1", svc.count())
 	}
 	// and the answer was cached
-	if d := a.Authorize(bearerReq(nil, "same")); d.User.ID != "u" || svc.count() != 1 {
+	if d := a.Authorize(bearerReq(context.Background(), "same")); d.User.ID != "u" || svc.count() != 1 {
 		t.Errorf("after: user %q, %d calls", d.User.ID, svc.count())
 	}
 }
@@ -107,7 +104,7 @@ func TestUserinfoWaiterCancelled(t *testing.T) {
 	svc := newIDService(t, 200, `{"sub":"u"}`)
 	svc.delay = 500 * time.Millisecond
 	a := cachedUserinfo(t, svc, 5*time.Second)
-	go a.Authorize(bearerReq(nil, "same"))
+	go a.Authorize(bearerReq(context.Background(), "same"))
 	waitFor(t, func() bool { return svc.count() == 1 })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 	defer cancel()
@@ -128,7 +125,7 @@ func TestUserinfoSharedCallTimeout(t *testing.T) {
 	svc.delay = 400 * time.Millisecond
 	a := cachedUserinfo(t, svc, 50*time.Millisecond)
 	start := time.Now()
-	if d := a.Authorize(bearerReq(nil, "same")); !d.User.Anonymous() {
+	if d := a.Authorize(bearerReq(context.Background(), "same")); !d.User.Anonymous() {
 		t.Errorf("user %q past the timeout", d.User.ID)
 	}
 	if el := time.Since(start); el > 300*time.Millisecond {
@@ -137,7 +134,7 @@ func TestUserinfoSharedCallTimeout(t *testing.T) {
 	svc.mu.Lock()
 	svc.delay = 0
 	svc.mu.Unlock()
-	if d := a.Authorize(bearerReq(nil, "same")); d.User.ID != "u" {
+	if d := a.Authorize(bearerReq(context.Background(), "same")); d.User.ID != "u" {
 		t.Errorf("timeout was cached: user %q", d.User.ID)
 	}
 }

@@ -24,8 +24,6 @@ const (
 	numMethods
 )
 
-var methodNames = [numMethods]string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ALL"}
-
 // methodIndex maps a request or rule method to its index, -1 when unknown.
 // Methods are case-sensitive.
 func methodIndex(m string) int {

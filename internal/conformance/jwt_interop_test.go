@@ -61,10 +61,11 @@ func jwtJWKOf(t *testing.T, pub crypto.PublicKey, kid string) map[string]string 
 		return map[string]string{"kty": "RSA", "kid": kid, "n": b64(k.N.Bytes()), "e": b64(big.NewInt(int64(k.E)).Bytes())}
 	case *ecdsa.PublicKey:
 		size := (k.Curve.Params().BitSize + 7) / 8
-		x := make([]byte, size)
-		y := make([]byte, size)
-		k.X.FillBytes(x)
-		k.Y.FillBytes(y)
+		b, err := k.Bytes() // 0x04 || x || y
+		if err != nil {
+			panic(err)
+		}
+		x, y := b[1:1+size], b[1+size:]
 		return map[string]string{"kty": "EC", "kid": kid, "crv": k.Curve.Params().Name, "x": b64(x), "y": b64(y)}
 	case ed25519.PublicKey:
 		return map[string]string{"kty": "OKP", "kid": kid, "crv": "Ed25519", "x": b64(k)}

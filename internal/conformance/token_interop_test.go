@@ -90,7 +90,11 @@ func tokParseJWKS(t *testing.T, doc []byte) map[string]crypto.PublicKey {
 			if k["crv"] != "P-256" {
 				t.Fatalf("crv %s", k["crv"])
 			}
-			out[k["kid"]] = &ecdsa.PublicKey{Curve: elliptic.P256(), X: new(big.Int).SetBytes(dec(k["x"])), Y: new(big.Int).SetBytes(dec(k["y"]))}
+			pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, dec(k["x"])...), dec(k["y"])...))
+			if err != nil {
+				t.Fatalf("EC key %s: %v", k["kid"], err)
+			}
+			out[k["kid"]] = pub
 		case "OKP":
 			out[k["kid"]] = ed25519.PublicKey(dec(k["x"]))
 		default:
