@@ -792,3 +792,21 @@ func TestJWTJSONObject(t *testing.T) {
 		})
 	}
 }
+
+// TestSignNilHeader: Sign with a nil header signs with an empty one
+// (it used to panic writing alg into the nil map).
+func TestSignNilHeader(t *testing.T) {
+	s, err := NewEphemeralSigner()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SetKeyID("k")
+	tok, err := s.Sign(nil, map[string]any{"sub": "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := ParseJWT(tok)
+	if err != nil || j.Header["alg"] != "EdDSA" || j.Header["kid"] != "k" {
+		t.Fatalf("ParseJWT = %+v, %v", j, err)
+	}
+}

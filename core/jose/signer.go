@@ -125,8 +125,11 @@ func (s *Signer) signature(input string) ([]byte, error) {
 }
 
 // Sign builds a compact JWS from a header and a claims set. The header
-// gets "alg" and "kid" from the signer.
+// gets "alg" and "kid" from the signer (a nil header is an empty one).
 func (s *Signer) Sign(header, claims map[string]any) (string, error) {
+	if header == nil {
+		header = map[string]any{}
+	}
 	header["alg"] = s.alg.name
 	if s.kid != "" {
 		header["kid"] = s.kid
