@@ -18,7 +18,7 @@ STATICCHECK := $(CACHE)/staticcheck-$(STATICCHECK_VERSION)/staticcheck
 export XDG_CONFIG_HOME := $(CACHE)/xdg/config
 export XDG_DATA_HOME := $(CACHE)/xdg/data
 
-.PHONY: all run test unit yaegi-test fuzz integration bench caddy traefik vet tools clean
+.PHONY: all run test unit yaegi-test fuzz integration bench bench-load caddy traefik vet tools clean
 
 all: test
 
@@ -79,6 +79,11 @@ integration: caddy traefik
 ## bench: the benchmarks quoted in BENCHMARKS.md
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./core/... ./internal/conformance
+
+## bench-load: end-to-end load runs on loopback (wrk, real Caddy and Traefik); writes BENCHMARKS.md
+bench-load: caddy traefik
+	@command -v wrk >/dev/null || scripts/install-wrk.sh
+	$(GO) run ./bench -scenario faults -write BENCHMARKS.md
 
 clean:
 	rm -rf $(CACHE)

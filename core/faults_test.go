@@ -318,3 +318,24 @@ func TestJWKSFaults(t *testing.T) {
 		t.Errorf("goroutines: %d before, %d after", before, n)
 	}
 }
+
+// TestUserinfoWarningsThrottled: an identity service that is down makes
+// every request fail alike; one warning a second goes out, and the next
+// says how many were held back.
+func TestUserinfoWarningsThrottled(t *testing.T) {
+	var w warnThrottle
+	now := time.Unix(1000, 0)
+	got := []string{}
+	for i := 0; i < 50; i++ {
+		if msg, ok := w.pass("userinfo answered 500", now.Add(time.Duration(i)*10*time.Millisecond)); ok {
+			got = append(got, msg)
+		}
+	}
+	if msg, ok := w.pass("userinfo answered 500", now.Add(1500*time.Millisecond)); ok {
+		got = append(got, msg)
+	}
+	want := []string{"userinfo answered 500", "userinfo answered 500 (49 more userinfo warnings in the meantime were not logged)"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("warnings %q, want %q", got, want)
+	}
+}

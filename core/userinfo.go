@@ -10,7 +10,9 @@ import (
 	"net/http"
 	"net/textproto"
 	neturl "net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -30,6 +32,7 @@ type userinfoSource struct {
 	hooks              Hooks
 	groups             *groupFilter
 	timeout            time.Duration // bounds a shared (cached) call
+	warnings           warnThrottle
 }
 
 func newUserinfoSource(cfg *Config, client *http.Client) (*userinfoSource, error) {
@@ -247,10 +250,40 @@ func (s *userinfoSource) do(req *http.Request, url string) (u User, cacheable bo
 	return u, true
 }
 
+// warn logs a failed call. While the identity service is down every
+// request fails alike: at most one warning a second goes out, and the next
+// one says how many were left out.
 func (s *userinfoSource) warn(msg string) {
-	if s.hooks.Warn != nil {
+	if s.hooks.Warn == nil {
+		return
+	}
+	if msg, ok := s.warnings.pass(msg, time.Now()); ok {
 		s.hooks.Warn(msg)
 	}
+}
+
+// warnThrottle lets one warning a second through.
+type warnThrottle struct {
+	mu         sync.Mutex
+	last       time.Time
+	suppressed int
+}
+
+// pass reports whether msg may be logged now, with the count of the
+// warnings held back since the last one appended.
+func (w *warnThrottle) pass(msg string, now time.Time) (string, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.last.IsZero() && now.Sub(w.last) < time.Second {
+		w.suppressed++
+		return "", false
+	}
+	if w.suppressed > 0 {
+		msg += " (" + strconv.Itoa(w.suppressed) + " more userinfo warnings in the meantime were not logged)"
+	}
+	w.last = now
+	w.suppressed = 0
+	return msg, true
 }
 
 // redactURLError describes a transport error without the URL's query,
