@@ -260,6 +260,10 @@ type JWT struct {
 	// PermissionsClaim is the claim holding the permissions (default
 	// "permissions"); a space-separated string such as scope is split.
 	PermissionsClaim string `json:"permissions_claim,omitempty"`
+	// TokenCacheSize bounds the cache of verified tokens (default 10000):
+	// a token is verified once and then served from the cache until its
+	// exp (a minute at most). The cache changes the cost, not the outcome.
+	TokenCacheSize int `json:"token_cache_size,omitempty"`
 }
 
 // CaddyModule returns the Caddy module information.
@@ -393,6 +397,10 @@ func (a *Authz) coreConfig(repl *caddy.Replacer) (core.Config, error) {
 		set(&j.UserIDClaim, a.JWT.UserIDClaim)
 		set(&j.GroupsClaim, a.JWT.GroupsClaim)
 		set(&j.PermissionsClaim, a.JWT.PermissionsClaim)
+		if a.JWT.TokenCacheSize < 0 {
+			return cfg, fmt.Errorf("jwt: token_cache_size: must be positive, got %d", a.JWT.TokenCacheSize)
+		}
+		j.TokenCacheSize = a.JWT.TokenCacheSize
 		cfg.JWT = &j
 	}
 	return cfg, nil

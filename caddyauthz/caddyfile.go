@@ -69,6 +69,7 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        user_id_claim     <claim>
 //	        groups_claim      <claim>
 //	        permissions_claim <claim>
+//	        token_cache_size  <n>
 //	    }
 //	}
 //
@@ -276,6 +277,15 @@ func (j *JWT) unmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			err = oneArg(d, &j.GroupsClaim)
 		case "permissions_claim":
 			err = oneArg(d, &j.PermissionsClaim)
+		case "token_cache_size":
+			var s string
+			if err = oneArg(d, &s); err == nil {
+				n, perr := strconv.Atoi(s)
+				if perr != nil || n <= 0 {
+					err = d.Errf("token_cache_size: %q is not a positive integer", s)
+				}
+				j.TokenCacheSize = n
+			}
 		default:
 			err = d.Errf("jwt: unrecognized subdirective %q", name)
 		}

@@ -394,6 +394,17 @@ func TestUnmarshalCaddyfileAuthz(t *testing.T) {
 		{name: "login_redirect no arg", input: `authz {
 			login_redirect
 		}`, err: `login_redirect: want exactly one argument, got 0`},
+		{name: "jwt token_cache_size", input: `authz {
+			jwt {
+				hmac_secret s
+				token_cache_size 500
+			}
+		}`, want: Authz{JWT: &JWT{HMACSecret: "s", TokenCacheSize: 500}}},
+		{name: "jwt token_cache_size bad", input: `authz {
+			jwt {
+				token_cache_size none
+			}
+		}`, err: `token_cache_size: "none" is not a positive integer`},
 		{name: "jwt permissions_claim two args", input: `authz {
 			jwt {
 				permissions_claim a b

@@ -180,6 +180,10 @@ type JWTConfig struct {
 	UserIDClaim      string
 	GroupsClaim      string
 	PermissionsClaim string
+	// TokenCacheSize bounds the verified-token cache (0: the default,
+	// DefaultTokenCacheSize). A token that verified is not verified again
+	// until its exp (or for a minute at most).
+	TokenCacheSize int
 }
 
 // Hooks are optional callbacks from the engine to the adapter. They must be

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/aclgate/aclgate/core/jose"
 )
@@ -16,6 +18,7 @@ type jwtSource struct {
 	groupsClaim string
 	permsClaim  string
 	groups      *groupFilter
+	cache       *tokenCache // verified tokens
 }
 
 // newJWTSource validates cfg and builds the JWT identity source. ctx bounds
@@ -37,8 +40,11 @@ func newJWTSource(ctx context.Context, cfg *JWTConfig, client *http.Client, warn
 	if err != nil {
 		return nil, err
 	}
+	if cfg.TokenCacheSize < 0 {
+		return nil, errors.New("jwt: token_cache_size: must not be negative, got " + strconv.Itoa(cfg.TokenCacheSize))
+	}
 	return &jwtSource{v: v, idClaim: cfg.UserIDClaim, groupsClaim: cfg.GroupsClaim, permsClaim: cfg.PermissionsClaim,
-		groups: newGroupFilter("jwt", warn)}, nil
+		groups: newGroupFilter("jwt", warn), cache: newTokenCache(cfg.TokenCacheSize)}, nil
 }
 
 // identify implements identitySource: no bearer token → anonymous; an
@@ -48,11 +54,17 @@ func (s *jwtSource) identify(r *http.Request, backoffice bool) (User, error) {
 	if !present {
 		return User{}, nil
 	}
+	now := time.Now().Unix()
+	if u, ok := cachedUser(s.cache, tok, now); ok {
+		return u, nil
+	}
 	claims, err := jose.Verify(s.v, r.Context(), tok)
 	if err != nil {
 		return User{}, errInvalidToken
 	}
-	return jwtUser(s, claims), nil
+	u := jwtUser(s, claims)
+	storeUser(s.cache, tok, u, claims["exp"], now)
+	return u, nil
 }
 
 // jwtUser maps verified claims to a User. A token without a usable id

@@ -121,6 +121,8 @@ type JWT struct {
 	UserIDClaim      string
 	GroupsClaim      string
 	PermissionsClaim string
+	// TokenCacheSize bounds the verified-token cache (default 10000).
+	TokenCacheSize int
 }
 
 // TokenEndpoint configures the client-credentials token endpoint.

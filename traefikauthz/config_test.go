@@ -84,6 +84,7 @@ func TestNewErrors(t *testing.T) {
 		{"jwt no key", func(c *Config) { c.JWT = &JWT{} }, []string{"jwt", "jwksUrl"}},
 		{"jwt two keys", func(c *Config) { c.JWT = &JWT{JWKSURL: "http://x/jwks", HMACSecret: strings.Repeat("k", 32)} }, []string{"jwt", "jwksUrl", "hmacSecret"}},
 		{"jwt short secret", func(c *Config) { c.JWT = &JWT{HMACSecret: "short"} }, []string{"jwt", "hmacSecret"}},
+		{"jwt tokenCacheSize", func(c *Config) { c.JWT = &JWT{HMACSecret: strings.Repeat("k", 32), TokenCacheSize: -3} }, []string{"jwt", "tokenCacheSize", "-3"}},
 		{"jwt leeway", func(c *Config) { c.JWT = &JWT{HMACSecret: strings.Repeat("k", 32), Leeway: "30"} }, []string{"jwt.leeway", `"30"`}},
 		{"jwt and userinfo", func(c *Config) {
 			c.UserinfoURL = "http://127.0.0.1:1/u"

@@ -170,6 +170,7 @@ func coreConfig(ctx context.Context, c *Config, warn func(string)) (core.Config,
 		if c.JWT.PermissionsClaim != "" {
 			j.PermissionsClaim = c.JWT.PermissionsClaim
 		}
+		j.TokenCacheSize = c.JWT.TokenCacheSize
 		cfg.JWT = &j
 	}
 	cfg.Context = ctx
@@ -238,7 +239,7 @@ var coreOptions = []string{
 	"userid_header", "groups_header", "user_properties_header", "client_type_header", "backoffice_header",
 	"rules_file", "rules_json", "userinfo_timeout", "cache_ttl", "cache_size",
 	"client_type", "login_redirect",
-	"jwks_url", "jwks_file", "public_key_file", "hmac_secret", "user_id_claim", "groups_claim", "permissions_claim",
+	"jwks_url", "jwks_file", "public_key_file", "hmac_secret", "user_id_claim", "groups_claim", "permissions_claim", "token_cache_size",
 	"signing_key", "key_id", "token_path", "jwks_path", "tokeninfo_path", "secret_sha256",
 }
 
