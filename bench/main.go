@@ -24,7 +24,7 @@ type options struct {
 
 func main() {
 	var o options
-	flag.StringVar(&o.scenario, "scenario", "faults", "faults")
+	flag.StringVar(&o.scenario, "scenario", "gateways", "gateways, faults or memory")
 	flag.DurationVar(&o.duration, "duration", 5*time.Second, "length of one wrk run (whole seconds)")
 	flag.IntVar(&o.rounds, "rounds", 3, "alternating rounds per measurement")
 	flag.IntVar(&o.conns, "c", 32, "wrk connections")
@@ -53,6 +53,8 @@ func run(o options) error {
 	switch o.scenario {
 	case "faults":
 		table, err = faults(o)
+	case "gateways":
+		table, err = gateways(o)
 	default:
 		return fmt.Errorf("unknown scenario %q", o.scenario)
 	}
