@@ -18,7 +18,7 @@ STATICCHECK := $(CACHE)/staticcheck-$(STATICCHECK_VERSION)/staticcheck
 export XDG_CONFIG_HOME := $(CACHE)/xdg/config
 export XDG_DATA_HOME := $(CACHE)/xdg/data
 
-.PHONY: all run test unit yaegi-test fuzz integration bench bench-load caddy traefik vet tools clean
+.PHONY: all run test unit yaegi-test fuzz integration bench bench-micro caddy traefik vet tools clean
 
 all: test
 
@@ -76,14 +76,17 @@ integration: caddy traefik
 	  TRAEFIK_BIN=$(CACHE)/traefik-$(TRAEFIK_VERSION)/traefik \
 	  ACLGATE_ROOT=$(CURDIR) $(GO) test -race -count=1 -timeout 20m ./...
 
-## bench: the benchmarks quoted in BENCHMARKS.md
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./core/... ./internal/conformance
-
-## bench-load: end-to-end load runs on loopback (wrk, real Caddy and Traefik); writes BENCHMARKS.md
-bench-load: caddy traefik
+## bench: end-to-end load runs on loopback (wrk against the real Caddy and Traefik, every identity source, forward_auth/forwardAuth; the identity service failing; 100,000 distinct tokens); writes the tables into BENCHMARKS.md
+bench: caddy traefik
 	@command -v wrk >/dev/null || scripts/install-wrk.sh
+	$(GO) run ./bench -scenario gateways -write BENCHMARKS.md
 	$(GO) run ./bench -scenario faults -write BENCHMARKS.md
+	$(GO) run ./bench -scenario memory -write BENCHMARKS.md
+
+## bench-micro: the Go micro-benchmarks quoted in BENCHMARKS.md (compiled; the yaegi ones in integration/)
+bench-micro:
+	$(GO) test -run '^$$' -bench . -benchmem ./core/... ./internal/conformance
+	cd integration && $(GO) test -run '^$$' -bench Traefik -benchmem
 
 clean:
 	rm -rf $(CACHE)

@@ -20,6 +20,7 @@ type options struct {
 	traefik  string
 	root     string
 	write    string
+	tokens   int
 }
 
 func main() {
@@ -31,6 +32,7 @@ func main() {
 	flag.StringVar(&o.caddy, "caddy", ".cache/caddy-v2.11.9/caddy", "the Caddy binary (make caddy)")
 	flag.StringVar(&o.traefik, "traefik", ".cache/traefik-v3.6.12/traefik", "the Traefik binary (make traefik)")
 	flag.StringVar(&o.root, "root", ".", "the aclgate checkout (Traefik loads the plugin from it)")
+	flag.IntVar(&o.tokens, "tokens", 100000, "distinct tokens of the memory scenario")
 	flag.StringVar(&o.write, "write", "", "replace the scenario's section of this Markdown file with the result")
 	flag.Parse()
 	if err := run(o); err != nil {
@@ -41,7 +43,7 @@ func main() {
 
 func run(o options) error {
 	if _, err := exec.LookPath("wrk"); err != nil {
-		return fmt.Errorf("wrk is not installed (Debian: apt-get install wrk; make bench-load installs it)")
+		return fmt.Errorf("wrk is not installed (Debian: apt-get install wrk; make bench installs it)")
 	}
 	var err error
 	for _, p := range []*string{&o.root, &o.caddy, &o.traefik} {
@@ -55,6 +57,8 @@ func run(o options) error {
 		table, err = faults(o)
 	case "gateways":
 		table, err = gateways(o)
+	case "memory":
+		table, err = memory(o)
 	default:
 		return fmt.Errorf("unknown scenario %q", o.scenario)
 	}

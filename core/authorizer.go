@@ -28,8 +28,7 @@ type Authorizer struct {
 
 	// canonical names of the upstream identity headers
 	upID, upGroups, upProps string
-	propsToProxy            []string
-	propsQuoted             []string // propsToProxy JSON-encoded
+	props                   proxyProps // user_properties_to_proxy
 	clientType, backoffice  string
 
 	// the gateway's own inputs
@@ -87,9 +86,9 @@ func New(cfg Config) (*Authorizer, error) {
 	a.upProps = textproto.CanonicalMIMEHeaderKey(cfg.UserPropertiesHeader)
 	a.clientType = textproto.CanonicalMIMEHeaderKey(cfg.ClientTypeHeader)
 	a.backoffice = textproto.CanonicalMIMEHeaderKey(cfg.BackofficeHeader)
-	a.propsToProxy = trimList(cfg.UserPropertiesToProxy)
-	for i := 0; i < len(a.propsToProxy); i++ {
-		a.propsQuoted = append(a.propsQuoted, quote(a.propsToProxy[i]))
+	a.props.names = trimList(cfg.UserPropertiesToProxy)
+	for i := 0; i < len(a.props.names); i++ {
+		a.props.quoted = append(a.props.quoted, quote(a.props.names[i]))
 	}
 	guarded := []string{
 		DefaultUseridHeader, DefaultGroupsHeader, DefaultUserPropertiesHeader,
@@ -143,15 +142,17 @@ func New(cfg Config) (*Authorizer, error) {
 		var src *userinfoSource
 		src, err = newUserinfoSource(&cfg, client)
 		if err == nil {
+			src.props = &a.props
 			a.ident = src
 		}
 	case cfg.TrustUserHeaders:
-		a.trusted = &trustedSource{idKey: a.upID, groupsKey: a.upGroups, propsKey: a.upProps, permissionsKey: cfg.PermissionsKey}
+		a.trusted = &trustedSource{idKey: a.upID, groupsKey: a.upGroups, propsKey: a.upProps, permissionsKey: cfg.PermissionsKey, props: &a.props}
 		a.exact = []string{a.upID, a.upGroups, a.upProps}
 	case cfg.JWT != nil:
 		var src *jwtSource
 		src, err = newJWTSource(ctx, cfg.JWT, client, cfg.Hooks.Warn)
 		if err == nil {
+			src.props = &a.props
 			a.ident = src
 			a.closers = append(a.closers, func() { src.v.Close() })
 		}

@@ -409,13 +409,10 @@ func forward(a *Authorizer, r *http.Request, d *Decision, old *headerSlices) {
 	if u.ID == "" {
 		return
 	}
-	props := "{}"
-	if len(a.propsQuoted) > 0 && len(u.Properties) > 0 {
-		props = propertiesJSON(u.Properties, a.propsToProxy, a.propsQuoted)
-	}
+	up := upstreamOf(&a.props, u)
 	h[a.upID] = append(old.id[:0], u.ID)
-	h[a.upGroups] = append(old.groups[:0], strings.Join(u.Groups, ","))
-	h[a.upProps] = append(old.props[:0], props)
+	h[a.upGroups] = append(old.groups[:0], up.groups)
+	h[a.upProps] = append(old.props[:0], up.props)
 }
 
 // forwardInputs sets the inputs that aclgate decided for the upstream:

@@ -124,24 +124,31 @@ func newSpoofGuard(names []string) *spoofGuard {
 // guarded; authorize has deleted them already); it reports whether a
 // guarded header of those was present under another spelling. It runs on
 // every header of every request: the common case is one table lookup.
-func stripSpoofed(g *spoofGuard, h http.Header, exact []string) (alias bool) {
-	norms := g.norms
+func stripSpoofed(g *spoofGuard, h http.Header, exact []string) bool {
+	alias := false
 	for name := range h {
 		// (a shift of the table's value: yaegi mistypes an untyped 1<<n)
-		if name == "" || g.first[name[0]]>>(uint(len(name))&63)&1 == 0 {
-			continue
-		}
-		for i := 0; i < len(norms); i++ {
-			if len(name) == len(norms[i]) && normEqual(name, norms[i]) {
-				if len(exact) > 0 && !contains(exact, name) && isAliasOf(exact, norms[i]) {
-					alias = true
-				}
-				delete(h, name)
-				break
-			}
+		if name != "" && g.first[name[0]]>>(uint(len(name))&63)&1 != 0 && stripOne(g, h, name, exact) {
+			alias = true
 		}
 	}
 	return alias
+}
+
+// stripOne deletes the header name when it normalizes to a guarded name,
+// and reports whether it was an alias of a name that trust mode reads. It
+// is apart from stripSpoofed's loop because under yaegi every temporary of
+// a function is allocated on each call: the loop, run for every header of
+// every request, stays small.
+func stripOne(g *spoofGuard, h http.Header, name string, exact []string) bool {
+	norms := g.norms
+	for i := 0; i < len(norms); i++ {
+		if len(name) == len(norms[i]) && normEqual(name, norms[i]) {
+			delete(h, name)
+			return len(exact) > 0 && !contains(exact, name) && isAliasOf(exact, norms[i])
+		}
+	}
+	return false
 }
 
 // isAliasOf reports whether one of the exact names normalizes to norm.

@@ -19,6 +19,7 @@ type jwtSource struct {
 	permsClaim  string
 	groups      *groupFilter
 	cache       *tokenCache // verified tokens
+	props       *proxyProps // to precompute the upstream values of cached users
 }
 
 // newJWTSource validates cfg and builds the JWT identity source. ctx bounds
@@ -62,7 +63,7 @@ func (s *jwtSource) identify(r *http.Request, backoffice bool) (User, error) {
 	if err != nil {
 		return User{}, errInvalidToken
 	}
-	u := jwtUser(s, claims)
+	u := withUpstream(s.props, jwtUser(s, claims))
 	storeUser(s.cache, tok, u, claims["exp"], now)
 	return u, nil
 }

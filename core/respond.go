@@ -57,13 +57,10 @@ func decisionHeaders(a *Authorizer, h http.Header, d *Decision) {
 		h[canonProperties] = []string{""}
 		return
 	}
-	props := "{}"
-	if len(a.propsQuoted) > 0 && len(d.User.Properties) > 0 {
-		props = propertiesJSON(d.User.Properties, a.propsToProxy, a.propsQuoted)
-	}
+	up := upstreamOf(&a.props, &d.User)
 	h[canonUserID] = []string{d.User.ID}
-	h[canonGroups] = []string{joinGroups(d.User.Groups)}
-	h[canonProperties] = []string{props}
+	h[canonGroups] = []string{up.groups}
+	h[canonProperties] = []string{up.props}
 }
 
 // WriteError writes the JSON error body of a denial:

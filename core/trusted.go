@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 )
 
 // trustedSource reads the user from headers set by a trusted edge
@@ -12,7 +13,22 @@ import (
 type trustedSource struct {
 	idKey, groupsKey, propsKey string // canonical header names
 	permissionsKey             string
+	props                      *proxyProps // to precompute upstream values
+	memo                       trustMemo
 }
+
+// trustMemo remembers the users parsed from trusted header values, keyed
+// by the three values: an edge sends the same few users over and over, and
+// parsing (a split, trims, a JSON decoding) is most of the cost of a
+// trust-mode decision under yaegi. A memoised user is exactly what parsing
+// gives, with its upstream header values computed once.
+type trustMemo struct {
+	mu    sync.RWMutex
+	users map[string]User
+}
+
+// trustMemoSize bounds the memo; a full memo starts over.
+const trustMemoSize = 4096
 
 // readTrusted parses the trusted headers, whose values v holds, into u,
 // which must be the zero User, and deletes them from h (the spoof guard
@@ -28,6 +44,27 @@ func readTrusted(s *trustedSource, h http.Header, v *headerSlices, u *User) bool
 	if len(v.id) == 0 {
 		return true
 	}
+	g, p := "", ""
+	if len(v.groups) == 1 {
+		g = v.groups[0]
+	}
+	if len(v.props) == 1 {
+		p = v.props[0]
+	}
+	key := v.id[0] + "\x00" + g + "\x00" + p
+	s.memo.mu.RLock()
+	m, ok := s.memo.users[key]
+	s.memo.mu.RUnlock()
+	if ok {
+		*u = m
+		return true
+	}
+	return parseTrusted(s, v, u, key)
+}
+
+// parseTrusted parses the trusted header values into u and memoises the
+// user under key.
+func parseTrusted(s *trustedSource, v *headerSlices, u *User, key string) bool {
 	id := strings.TrimSpace(v.id[0])
 	if id == "" {
 		return true
@@ -68,6 +105,13 @@ func readTrusted(s *trustedSource, h http.Header, v *headerSlices, u *User) bool
 		}
 	}
 	u.ID = id
+	*u = withUpstream(s.props, *u)
+	s.memo.mu.Lock()
+	if len(s.memo.users) >= trustMemoSize || s.memo.users == nil {
+		s.memo.users = map[string]User{}
+	}
+	s.memo.users[key] = *u
+	s.memo.mu.Unlock()
 	return true
 }
 

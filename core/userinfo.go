@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"io"
 	"net/http"
@@ -33,6 +32,7 @@ type userinfoSource struct {
 	groups             *groupFilter
 	timeout            time.Duration // bounds a shared (cached) call
 	warnings           warnThrottle
+	props              *proxyProps // to precompute the upstream values of cached users
 }
 
 func newUserinfoSource(cfg *Config, client *http.Client) (*userinfoSource, error) {
@@ -134,29 +134,30 @@ func (s *userinfoSource) identify(r *http.Request, backoffice bool) (User, error
 	return s.cache.get(r.Context(), key, func() (User, bool) {
 		ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
 		defer cancel()
-		return s.do(req.WithContext(ctx), url)
+		u, ok := s.do(req.WithContext(ctx), url)
+		return withUpstream(s.props, u), ok
 	}), nil
 }
 
-// cacheKey hashes the URL and the proxied header names and values.
+// cacheKey hashes the URL and the proxied header names and values: the
+// key holds no credential. The input is built by concatenation and hashed
+// in one call, which is what costs least under yaegi.
 func (s *userinfoSource) cacheKey(r *http.Request, url string) string {
-	h := sha256.New()
-	io.WriteString(h, url)
-	h.Write([]byte{0})
+	in := url + "\x00"
 	if s.proxyHost {
-		io.WriteString(h, "Host\x00"+r.Host+"\x00")
+		in += "Host\x00" + r.Host + "\x00"
 	}
+	var vals []string
 	for i := 0; i < len(s.headers); i++ {
-		vals := r.Header[s.headers[i]]
-		io.WriteString(h, s.headers[i])
-		h.Write([]byte{0})
+		in += s.headers[i] + "\x00"
+		vals = r.Header[s.headers[i]]
 		for j := 0; j < len(vals); j++ {
-			io.WriteString(h, vals[j])
-			h.Write([]byte{1})
+			in += vals[j] + "\x01"
 		}
-		h.Write([]byte{0})
+		in += "\x00"
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	sum := sha256.Sum256([]byte(in))
+	return string(sum[:])
 }
 
 // call performs one userinfo request on ctx for r; see do.
