@@ -215,7 +215,7 @@ func TestRulesFileAndInline(t *testing.T) {
 	}
 	// the same path+method (and block) twice is an error
 	cfg.Rules = append(cfg.Rules, Rule{Method: "GET", Path: "/x", Expression: "true", Public: true})
-	if _, err := Load(cfg); err == nil || !strings.Contains(err.Error(), `rule: path "/x", method "GET"`) {
+	if _, err := Load(cfg); err == nil || !strings.Contains(err.Error(), `rule[2]: path "/x", method "GET"`) || !strings.Contains(err.Error(), "already defined by rules_file") {
 		t.Errorf("duplicate inline rule: %v", err)
 	}
 	cfg.Rules = []Rule{{Method: "GET", Path: "/y", Expression: "(", Public: true}}
