@@ -82,8 +82,12 @@ func checkURL(option, u string) error {
 	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
 		return errors.New(option + ": " + quote(u) + " is not an http(s) URL")
 	}
-	if _, err := http.NewRequest(http.MethodGet, u, nil); err != nil {
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
 		return errors.New(option + ": " + quote(u) + " is not a valid URL")
+	}
+	if req.URL.Host == "" {
+		return errors.New(option + ": " + quote(u) + " has no host")
 	}
 	return nil
 }
@@ -165,7 +169,7 @@ func (s *userinfoSource) call(r *http.Request, url string) (u User, cacheable bo
 	resp, err := s.client.Do(req)
 	if err != nil {
 		outcome = "error"
-		s.warn("userinfo call failed: " + redactURLError(err, url))
+		s.warn("userinfo call failed", []string{"url", redactURL(url), "error", redactURLError(err, url)})
 		return User{}, false
 	}
 	defer resp.Body.Close()
@@ -175,19 +179,19 @@ func (s *userinfoSource) call(r *http.Request, url string) (u User, cacheable bo
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		outcome = "error"
-		s.warn("userinfo answered " + resp.Status)
+		s.warn("userinfo answered an error", []string{"url", redactURL(url), "status", resp.Status})
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
 		return User{}, false
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxUserinfoBody+1))
 	if err != nil {
 		outcome = "error"
-		s.warn("userinfo body could not be read")
+		s.warn("userinfo body could not be read", []string{"url", redactURL(url)})
 		return User{}, false
 	}
 	if len(body) > maxUserinfoBody {
 		outcome = "error"
-		s.warn("userinfo answer is larger than 1 MiB")
+		s.warn("userinfo answer is larger than 1 MiB", []string{"url", redactURL(url)})
 		return User{}, false
 	}
 	if len(strings.TrimSpace(string(body))) == 0 {
@@ -196,7 +200,7 @@ func (s *userinfoSource) call(r *http.Request, url string) (u User, cacheable bo
 	props, err := decodeObject(bytes.NewReader(body))
 	if err != nil {
 		outcome = "error"
-		s.warn("userinfo answer is not a JSON object")
+		s.warn("userinfo answer is not a JSON object", []string{"url", redactURL(url)})
 		return User{}, false
 	}
 	id := idString(props[s.idKey])
@@ -211,10 +215,8 @@ func (s *userinfoSource) call(r *http.Request, url string) (u User, cacheable bo
 	return u, true
 }
 
-func (s *userinfoSource) warn(msg string) {
-	if s.hooks.Warn != nil {
-		s.hooks.Warn(msg)
-	}
+func (s *userinfoSource) warn(msg string, fields []string) {
+	emitWarning(&s.hooks, msg, fields)
 }
 
 // redactURLError describes a transport error without the URL's query or
