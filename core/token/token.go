@@ -135,7 +135,7 @@ func NewIssuer(cfg Config) (*Issuer, error) {
 	}
 	if ttl%time.Second != 0 {
 		// exp and expires_in are whole seconds: refuse rather than truncate
-		return nil, errors.New("token: ttl " + strconv.Quote(ttl.String()) + " is not a whole number of seconds (expires_in and exp are in seconds): use, e.g., " + strconv.Quote((ttl/time.Second*time.Second).String()) + " or " + strconv.Quote(((ttl/time.Second+1)*time.Second).String()))
+		return nil, errors.New("token: ttl " + strconv.Quote(ttl.String()) + " is not a whole number of seconds (expires_in and exp are in seconds): use, e.g., " + strconv.Quote((ttl / time.Second * time.Second).String()) + " or " + strconv.Quote(((ttl/time.Second + 1) * time.Second).String()))
 	}
 	t := &Issuer{
 		issuer:    cfg.Issuer,
