@@ -537,10 +537,16 @@ func TestYaegiLabels(t *testing.T) {
 
 func TestYaegiCRD(t *testing.T) {
 	p := yaegiLoad(t)
+	// a loopback identity service stands in for a cluster one such as
+	// http://userinfo.auth.svc:8080/userinfo: tests resolve no names
+	id := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	defer id.Close()
 	// spec.plugin of a traefik.io/v1alpha1 Middleware, as JSON
 	spec := `{"aclgate": {
 		"strict": true,
-		"userinfoUrl": "http://userinfo.auth.svc:8080/userinfo",
+		"userinfoUrl": "` + id.URL + `/userinfo",
 		"headersToProxy": ["authorization", "cookie"],
 		"permissionsKey": "permissions",
 		"cacheTtl": "1m",
