@@ -63,7 +63,7 @@ type traefikEntryPoint struct {
 func traefikStart(t *testing.T, entryPoints []traefikEntryPoint, dynamic func(eps map[string]string) string) *traefikProc {
 	t.Helper()
 	for attempt := 1; ; attempt++ {
-		p, err := traefikTryStart(t, entryPoints, dynamic, "")
+		p, err := traefikTryStart(t, entryPoints, dynamic, "", nil)
 		if err == nil {
 			return p
 		}
@@ -93,8 +93,9 @@ providers:
 
 // traefikTryStart is one start-up attempt; plugins is the experimental
 // block of the static configuration ("" for the local plugin of this
-// tree). The returned error holds the tail of Traefik's log.
-func traefikTryStart(t *testing.T, entryPoints []traefikEntryPoint, dynamic func(eps map[string]string) string, plugins string) (*traefikProc, error) {
+// tree) and env, when set, Traefik's environment. The returned error holds
+// the tail of Traefik's log.
+func traefikTryStart(t *testing.T, entryPoints []traefikEntryPoint, dynamic func(eps map[string]string) string, plugins string, env []string) (*traefikProc, error) {
 	t.Helper()
 	bin := binary(t, "TRAEFIK_BIN")
 	dir := t.TempDir()
@@ -135,6 +136,7 @@ func traefikTryStart(t *testing.T, entryPoints []traefikEntryPoint, dynamic func
 
 	p.cmd = exec.Command(bin, "--configFile="+filepath.Join(dir, "traefik.yml"))
 	p.cmd.Dir = dir
+	p.cmd.Env = env
 	p.cmd.Stdout = p.logs
 	p.cmd.Stderr = p.logs
 	if err := p.cmd.Start(); err != nil {
