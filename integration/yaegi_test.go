@@ -377,21 +377,38 @@ func TestYaegiManifestTestData(t *testing.T) {
 	if p.manifest.Import != yaegiModuleName+"/traefikauthz" {
 		t.Errorf("import = %q", p.manifest.Import)
 	}
-	h, cfg, err := p.build(context.Background(), p.manifest.TestData, traefikNoContent(), "aclgate@file")
+	// the catalog's example is userinfo mode, never trust mode
+	if v, ok := p.manifest.TestData["trustUserHeaders"]; ok {
+		t.Errorf("testData sets trustUserHeaders: %v", v)
+	}
+	// its identity service, on loopback (tests resolve no names)
+	id := newUserinfoServer(t)
+	conf := map[string]any{}
+	for k, v := range p.manifest.TestData {
+		conf[k] = v
+	}
+	conf["userinfoUrl"] = id.URL + "/userinfo"
+	h, cfg, err := p.build(context.Background(), conf, traefikNoContent(), "aclgate@file")
 	if err != nil {
 		t.Fatalf("testData: %v", err)
 	}
-	if !yaegiField(cfg, "Strict").Bool() || !yaegiField(cfg, "TrustUserHeaders").Bool() {
+	if !yaegiField(cfg, "Strict").Bool() || yaegiField(cfg, "UserinfoURL").String() == "" {
 		t.Error("testData not decoded")
 	}
 	if got := yaegiStatus(h, "GET", "/", nil); got != http.StatusNoContent {
 		t.Errorf("GET / = %d", got)
 	}
-	if got := yaegiStatus(h, "GET", "/admin/x", map[string]string{"Miauserid": "u1", "Miausergroups": "admin"}); got != http.StatusNoContent {
+	if id.calls.Load() != 0 {
+		t.Error("an anonymous request called userinfo")
+	}
+	if got := yaegiStatus(h, "GET", "/admin/x", nil); got != http.StatusUnauthorized {
+		t.Errorf("GET /admin/x anonymous = %d", got)
+	}
+	if got := yaegiStatus(h, "GET", "/admin/x", map[string]string{"Authorization": "Bearer admin"}); got != http.StatusNoContent {
 		t.Errorf("GET /admin/x as admin = %d", got)
 	}
-	if got := yaegiStatus(h, "GET", "/admin/x", map[string]string{"Miauserid": "u1"}); got != http.StatusForbidden {
-		t.Errorf("GET /admin/x as user = %d", got)
+	if got := yaegiStatus(h, "GET", "/admin/x", map[string]string{"Authorization": "Bearer reader"}); got != http.StatusForbidden {
+		t.Errorf("GET /admin/x as reader = %d", got)
 	}
 	// an empty configuration keeps CreateConfig's defaults untouched
 	if _, cfg, err := p.build(context.Background(), nil, traefikNoContent(), "empty@file"); err != nil || !yaegiField(cfg, "Strict").Bool() {
