@@ -300,6 +300,7 @@ type yaegiDynamic struct {
 		Middlewares map[string]struct {
 			Plugin      map[string]map[string]any `json:"plugin,omitempty" toml:"plugin,omitempty" yaml:"plugin,omitempty"`
 			ForwardAuth map[string]any            `json:"forwardAuth,omitempty" toml:"forwardAuth,omitempty" yaml:"forwardAuth,omitempty"`
+			Headers     map[string]any            `json:"headers,omitempty" toml:"headers,omitempty" yaml:"headers,omitempty"`
 		} `json:"middlewares,omitempty" toml:"middlewares,omitempty" yaml:"middlewares,omitempty"`
 	} `json:"http,omitempty" toml:"http,omitempty" yaml:"http,omitempty"`
 }
