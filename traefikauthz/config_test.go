@@ -251,3 +251,33 @@ func TestListItemsTrimmed(t *testing.T) {
 		t.Errorf("token lists %q, want %q", got, want)
 	}
 }
+
+// TestDocumentedErrors: the error texts quoted in docs/traefik.md
+// ("Errors, reloads and logs") are the ones New produces.
+func TestDocumentedErrors(t *testing.T) {
+	cases := []struct {
+		mod  func(c *Config)
+		want string
+	}{
+		{func(c *Config) { c.CacheTTL = "later" }, `authz@file: cacheTtl: "later" is not a duration (use a unit, e.g. "500ms", "30s", "1m")`},
+		{func(c *Config) { c.UserinfoURL = "http://127.0.0.1:1/u"; c.TrustUserHeaders = true }, `authz@file: identity: configure only one of userinfoUrl, trustUserHeaders and jwt`},
+		{func(c *Config) { c.Rules = []Rule{{Method: "GET", Path: "/x", Expression: "grops.admin"}} },
+			`authz@file: rules[0]: path "/x", method "GET", field "authorization.expression": column 1: unknown identifier "grops"`},
+		{func(c *Config) {
+			c.RulesJSON = "{\n  \"/x\": {\"GET\": {\"authorization\": {\"expression\": \"true\", \"public\": true}},}\n}"
+		}, `authz@file: rulesJson, line 2, column 75: invalid JSON: invalid character '}' looking for beginning of object key string`},
+		{func(c *Config) { c.UserinfoURL = "http://" }, `authz@file: userinfoUrl: "http://" has no host`},
+		{func(c *Config) { c.CacheTTL = "5m" }, `authz@file: cacheTtl: "5m0s" caches userinfo answers, but userinfoUrl is not set: remove cacheTtl or set userinfoUrl`},
+		{func(c *Config) {
+			c.TokenEndpoint = &TokenEndpoint{Clients: []TokenClient{{ID: "billing", Secret: "a", SecretSHA256: strings.Repeat("0", 64)}}}
+		}, `authz@file: tokenEndpoint: client "billing": set exactly one of secret and secretSha256`},
+	}
+	for i := 0; i < len(cases); i++ {
+		c := CreateConfig()
+		cases[i].mod(c)
+		_, err := New(context.Background(), okHandler(), c, "authz@file")
+		if err == nil || err.Error() != cases[i].want {
+			t.Errorf("got  %v\nwant %s", err, cases[i].want)
+		}
+	}
+}
