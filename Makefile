@@ -18,13 +18,25 @@ STATICCHECK := $(CACHE)/staticcheck-$(STATICCHECK_VERSION)/staticcheck
 export XDG_CONFIG_HOME := $(CACHE)/xdg/config
 export XDG_DATA_HOME := $(CACHE)/xdg/data
 
-.PHONY: all run test unit yaegi-test fuzz integration bench bench-micro caddy traefik vet tools clean
+.PHONY: all run run-traefik demo-services test unit yaegi-test fuzz integration bench bench-micro caddy traefik vet tools clean
 
 all: test
 
 ## run: build Caddy with the plugin and serve the demo of testdata/ on :8080
 run: caddy
 	cd testdata && $(CACHE)/caddy-$(CADDY_VERSION)/caddy run --config Caddyfile --adapter caddyfile
+
+## run-traefik: build Traefik (cached) and serve the same demo with the plugin of this tree (testdata/traefik/)
+run-traefik: traefik demo-services
+	@mkdir -p testdata/traefik/plugins-local/src/github.com/aclgate
+	@ln -sfn ../../../../../.. testdata/traefik/plugins-local/src/github.com/aclgate/aclgate
+	@cd testdata/traefik && { $(CACHE)/demo/demo & demo=$$!; trap 'kill $$demo 2>/dev/null' EXIT INT TERM; \
+	  sleep 0.5; kill -0 $$demo 2>/dev/null || exit 1; \
+	  $(CACHE)/traefik-$(TRAEFIK_VERSION)/traefik --configFile=traefik.yml; }
+
+# the identity service and echo upstream of the Traefik demo (Caddy serves its own)
+demo-services:
+	@$(GO) build -o $(CACHE)/demo/demo ./internal/demo
 
 ## test: everything — vet (gofmt, go vet, staticcheck, the import graph), unit tests (-race), core's packages and traefikauthz under yaegi, short fuzz runs, real-binary integration tests
 test: vet unit yaegi-test fuzz integration

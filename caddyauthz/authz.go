@@ -286,7 +286,7 @@ func (a *Authz) Provision(ctx caddy.Context) error {
 	}
 	cfg.Context = ctx
 	cfg.Hooks = core.Hooks{
-		Warn: func(msg string) { a.logger.Warn(msg) },
+		WarnFields: func(msg string, kv []string) { a.logger.Warn(msg, zapFields(kv)...) },
 		UserinfoDone: func(d time.Duration, outcome string) {
 			authzMetrics.userinfoDuration.Observe(d.Seconds())
 			if outcome == "error" {
@@ -306,14 +306,28 @@ func (a *Authz) Provision(ctx caddy.Context) error {
 	return nil
 }
 
+// zapFields turns core's warning fields (key, value, key, value…) into
+// zap fields.
+func zapFields(kv []string) []zap.Field {
+	fields := make([]zap.Field, 0, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		fields = append(fields, zap.String(kv[i], kv[i+1]))
+	}
+	return fields
+}
+
 // coreConfig translates the module's fields into a core.Config, expanding
-// global placeholders with repl.
+// global placeholders with repl. A placeholder that expands to nothing
+// (an unset environment variable) leaves an option with a default at its
+// default; for any other option it is an error, so that an unset
+// {env.USERINFO_URL} cannot silently turn identity off.
 func (a *Authz) coreConfig(repl *caddy.Replacer) (core.Config, error) {
-	str := func(s string) string { return repl.ReplaceKnown(s, "") }
+	ex := newExpander(repl)
+	str := ex.str
 	// set overrides a default only with a non-empty value, so that an
 	// unset environment variable keeps the default
 	set := func(dst *string, v string) {
-		if s := str(v); s != "" {
+		if s := repl.ReplaceKnown(v, ""); s != "" {
 			*dst = s
 		}
 	}
@@ -322,15 +336,18 @@ func (a *Authz) coreConfig(repl *caddy.Replacer) (core.Config, error) {
 	if a.Strict != nil {
 		cfg.Strict = *a.Strict
 	}
-	cfg.UserinfoURL = str(a.UserinfoURL)
-	cfg.BackofficeUserinfoURL = str(a.BackofficeUserinfoURL)
+	cfg.UserinfoURL = str("userinfo_url", a.UserinfoURL)
+	cfg.BackofficeUserinfoURL = str("backoffice_userinfo_url", a.BackofficeUserinfoURL)
 	if l := expandList(repl, a.HeadersToProxy); len(l) > 0 {
 		cfg.HeadersToProxy = l
 	}
-	cfg.AuthorizationHeadersToProxy = expandList(repl, a.AuthorizationHeadersToProxy)
+	cfg.AuthorizationHeadersToProxy = ex.list("authorization_headers_to_proxy", a.AuthorizationHeadersToProxy)
 	set(&cfg.UserIDKey, a.UserIDKey)
-	cfg.PermissionsKey = str(a.PermissionsKey)
-	cfg.UserPropertiesToProxy = expandList(repl, a.UserPropertiesToProxy)
+	cfg.PermissionsKey = str("permissions_key", a.PermissionsKey)
+	cfg.UserPropertiesToProxy = ex.list("user_properties_to_proxy", a.UserPropertiesToProxy)
+	// In JSON a zero duration or size is the same as an absent one: it
+	// means the default in every spelling (the Caddyfile refuses an
+	// explicit userinfo_timeout 0s, which would be taken for "no timeout").
 	if a.UserinfoTimeout < 0 {
 		return cfg, fmt.Errorf("userinfo_timeout: must not be negative, got %s", time.Duration(a.UserinfoTimeout))
 	}
@@ -342,7 +359,7 @@ func (a *Authz) coreConfig(repl *caddy.Replacer) (core.Config, error) {
 	}
 	cfg.CacheTTL = time.Duration(a.CacheTTL)
 	if a.CacheSize < 0 {
-		return cfg, fmt.Errorf("cache_size: must be positive, got %d", a.CacheSize)
+		return cfg, fmt.Errorf("cache_size: %d must not be negative (0 or no value means the default, %d)", a.CacheSize, core.DefaultCacheSize)
 	}
 	if a.CacheSize != 0 {
 		cfg.CacheSize = a.CacheSize
@@ -353,41 +370,45 @@ func (a *Authz) coreConfig(repl *caddy.Replacer) (core.Config, error) {
 	set(&cfg.UserPropertiesHeader, a.UserPropertiesHeader)
 	set(&cfg.ClientTypeHeader, a.ClientTypeHeader)
 	set(&cfg.BackofficeHeader, a.BackofficeHeader)
-	cfg.Backoffice = str(a.Backoffice)
-	cfg.ClientType = str(a.ClientType)
-	for _, k := range a.APIKeys {
-		cfg.APIKeys = append(cfg.APIKeys, core.APIKey{Key: str(k.Key), ClientType: str(k.ClientType)})
+	set(&cfg.Backoffice, a.Backoffice)
+	set(&cfg.ClientType, a.ClientType)
+	for i, k := range a.APIKeys {
+		name := fmt.Sprintf("api_key[%d]", i)
+		cfg.APIKeys = append(cfg.APIKeys, core.APIKey{Key: str(name, k.Key), ClientType: str(name+".client_type", k.ClientType), Name: name})
 	}
-	for _, k := range a.APIKeysSHA256 {
-		cfg.APIKeys = append(cfg.APIKeys, core.APIKey{KeySHA256: str(k.KeySHA256), ClientType: str(k.ClientType)})
+	for i, k := range a.APIKeysSHA256 {
+		name := fmt.Sprintf("api_key_sha256[%d]", i)
+		cfg.APIKeys = append(cfg.APIKeys, core.APIKey{KeySHA256: str(name, k.KeySHA256), ClientType: str(name+".client_type", k.ClientType), Name: name})
 	}
-	cfg.Preflight = str(a.Preflight)
+	set(&cfg.Preflight, a.Preflight)
 	// The Caddyfile turns the {uri} shorthand into {http.request.uri}; both
 	// mean the original request URI here.
-	cfg.LoginRedirect = str(strings.ReplaceAll(a.LoginRedirect, "{http.request.uri}", "{uri}"))
-	cfg.RulesFile = str(a.RulesFile)
+	cfg.LoginRedirect = str("login_redirect", strings.ReplaceAll(a.LoginRedirect, "{http.request.uri}", "{uri}"))
+	cfg.RulesFile = str("rules_file", a.RulesFile)
 	cfg.RulesJSON = a.RulesJSON
 	if isSinglePlaceholder(a.RulesJSON) {
-		cfg.RulesJSON = str(strings.TrimSpace(a.RulesJSON))
+		cfg.RulesJSON = str("rules_json", strings.TrimSpace(a.RulesJSON))
 	}
-	for _, r := range a.Rules {
+	for i, r := range a.Rules {
+		name := fmt.Sprintf("rule[%d]", i)
 		cfg.Rules = append(cfg.Rules, core.Rule{
-			Method:     str(r.Method),
-			Path:       str(r.Path),
-			Expression: str(r.Expression),
+			Method:     str(name+".method", r.Method),
+			Path:       str(name+".path", r.Path),
+			Expression: str(name+".expression", r.Expression),
 			Public:     r.Public,
 			Backoffice: r.Backoffice,
+			Name:       name,
 		})
 	}
 	if a.JWT != nil {
 		j := core.DefaultJWTConfig()
-		j.JWKSURL = str(a.JWT.JWKSURL)
-		j.JWKSFile = str(a.JWT.JWKSFile)
-		j.PublicKeyFile = str(a.JWT.PublicKeyFile)
-		j.HMACSecret = str(a.JWT.HMACSecret)
-		j.Issuer = str(a.JWT.Issuer)
-		j.Audience = expandList(repl, a.JWT.Audience)
-		j.Algorithms = expandList(repl, a.JWT.Algorithms)
+		j.JWKSURL = str("jwt: jwks_url", a.JWT.JWKSURL)
+		j.JWKSFile = str("jwt: jwks_file", a.JWT.JWKSFile)
+		j.PublicKeyFile = str("jwt: public_key_file", a.JWT.PublicKeyFile)
+		j.HMACSecret = str("jwt: hmac_secret", a.JWT.HMACSecret)
+		j.Issuer = str("jwt: issuer", a.JWT.Issuer)
+		j.Audience = ex.list("jwt: audience", a.JWT.Audience)
+		j.Algorithms = ex.list("jwt: algorithms", a.JWT.Algorithms)
 		if a.JWT.Leeway != nil {
 			if *a.JWT.Leeway < 0 {
 				return cfg, fmt.Errorf("jwt: leeway: must not be negative, got %s", time.Duration(*a.JWT.Leeway))
@@ -403,7 +424,42 @@ func (a *Authz) coreConfig(repl *caddy.Replacer) (core.Config, error) {
 		j.TokenCacheSize = a.JWT.TokenCacheSize
 		cfg.JWT = &j
 	}
-	return cfg, nil
+	return cfg, ex.err
+}
+
+// expander expands global placeholders in options that have no default
+// and remembers the first one that expanded to nothing.
+type expander struct {
+	repl *caddy.Replacer
+	err  error
+}
+
+func newExpander(repl *caddy.Replacer) *expander { return &expander{repl: repl} }
+
+// str expands v, the value of option.
+func (e *expander) str(option, v string) string {
+	s := e.repl.ReplaceKnown(v, "")
+	if s == "" && strings.TrimSpace(v) != "" && e.err == nil {
+		e.err = emptyExpansion(option, v)
+	}
+	return s
+}
+
+// list expands a list option (see expandList); a list that was written
+// but expanded to nothing is an error.
+func (e *expander) list(option string, in []string) []string {
+	out := expandList(e.repl, in)
+	if len(in) > 0 && len(out) == 0 && e.err == nil {
+		e.err = emptyExpansion(option, strings.Join(in, " "))
+	}
+	return out
+}
+
+func emptyExpansion(option, v string) error {
+	if strings.Contains(v, "{") {
+		return fmt.Errorf("%s: %q expands to an empty value (is the environment variable set?); set it, or remove the option", option, v)
+	}
+	return fmt.Errorf("%s: %q is empty", option, v)
 }
 
 // expandList expands global placeholders in every item and splits items on

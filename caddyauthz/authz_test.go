@@ -445,3 +445,110 @@ func TestIsSinglePlaceholder(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptyPlaceholderErrors: an option without a default whose
+// placeholder expands to nothing is a configuration error naming the
+// option and the placeholder; options with a default keep it.
+func TestEmptyPlaceholderErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		a    Authz
+		err  string
+	}{
+		{"userinfo_url", Authz{UserinfoURL: "{env.AZ_UNSET_URL}"},
+			`userinfo_url: "{env.AZ_UNSET_URL}" expands to an empty value (is the environment variable set?)`},
+		{"backoffice_userinfo_url", Authz{UserinfoURL: "http://a", BackofficeUserinfoURL: "{env.AZ_UNSET_BO}"},
+			`backoffice_userinfo_url: "{env.AZ_UNSET_BO}" expands to an empty value`},
+		{"rules_file", Authz{RulesFile: "{env.AZ_UNSET_RULES}"},
+			`rules_file: "{env.AZ_UNSET_RULES}" expands to an empty value`},
+		{"rules_json", Authz{RulesJSON: "{env.AZ_UNSET_JSON}"},
+			`rules_json: "{env.AZ_UNSET_JSON}" expands to an empty value`},
+		{"permissions_key", Authz{PermissionsKey: "{env.AZ_UNSET_PK}"},
+			`permissions_key: "{env.AZ_UNSET_PK}" expands to an empty value`},
+		{"login_redirect", Authz{LoginRedirect: "{env.AZ_UNSET_LOGIN}"},
+			`login_redirect: "{env.AZ_UNSET_LOGIN}" expands to an empty value`},
+		{"authorization_headers_to_proxy", Authz{UserinfoURL: "http://a", AuthorizationHeadersToProxy: []string{"{env.AZ_UNSET_AH}"}},
+			`authorization_headers_to_proxy: "{env.AZ_UNSET_AH}" expands to an empty value`},
+		{"a rule's path", Authz{Rules: []Rule{{Method: "GET", Path: "/", Expression: "true"}, {Method: "GET", Path: "{env.AZ_UNSET_P}", Expression: "true"}}},
+			`rule[1].path: "{env.AZ_UNSET_P}" expands to an empty value`},
+		{"an api key", Authz{APIKeys: []APIKey{{Key: "{env.AZ_UNSET_KEY}", ClientType: "web"}}},
+			`api_key[0]: "{env.AZ_UNSET_KEY}" expands to an empty value`},
+		{"jwt issuer", Authz{JWT: &JWT{HMACSecret: strings.Repeat("k", 32), Issuer: "{env.AZ_UNSET_ISS}"}},
+			`jwt: issuer: "{env.AZ_UNSET_ISS}" expands to an empty value`},
+		{"jwt hmac_secret", Authz{JWT: &JWT{HMACSecret: "{env.AZ_UNSET_SECRET}"}},
+			`jwt: hmac_secret: "{env.AZ_UNSET_SECRET}" expands to an empty value`},
+		{"jwt audience", Authz{JWT: &JWT{HMACSecret: strings.Repeat("k", 32), Audience: []string{"{env.AZ_UNSET_AUD}"}}},
+			`jwt: audience: "{env.AZ_UNSET_AUD}" expands to an empty value`},
+		{"userinfo_url without a host", Authz{UserinfoURL: "http://"}, `userinfo_url: "http://" has no host`},
+		{"cache_ttl without userinfo", Authz{CacheTTL: caddy.Duration(time.Minute)}, `cache_ttl: "1m0s" caches userinfo answers, but userinfo_url is not set`},
+		{"bad headers_to_proxy", Authz{UserinfoURL: "http://a", HeadersToProxy: []string{"bad:name"}}, `headers_to_proxy: item 1, "bad:name", is not a valid header name`},
+		{"duplicate rule names both", Authz{RulesJSON: `{"/u/:id": {"GET": {"authorization": {"expression": "true", "public": true}}}}`,
+			Rules: []Rule{{Method: "GET", Path: "/u/{id}", Expression: "true"}}},
+			`rule[0]: path "/u/{id}", method "GET", field "authorization": defined twice: already defined by rules_json, line 1, column 13 as "/u/:id"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, _ := newContext(t)
+			a := tc.a
+			err := a.Provision(ctx)
+			a.Cleanup()
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Fatalf("want error containing %q, got %v", tc.err, err)
+			}
+		})
+	}
+	// with a default: the default
+	ctx, _ := newContext(t)
+	a := Authz{Mode: "{env.AZ_UNSET_MODE}", UserIDKey: "{env.AZ_UNSET_ID}", Backoffice: "{env.AZ_UNSET_BO2}", Preflight: "{env.AZ_UNSET_PF}"}
+	if err := a.Provision(ctx); err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	a.Cleanup()
+}
+
+// TestTokenEmptyPlaceholder: the same for authz_token, and a ttl that is
+// not a whole number of seconds is refused in JSON too.
+func TestTokenConfigErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		tok  Token
+		err  string
+	}{
+		{"signing_key", Token{SigningKey: "{env.AZ_UNSET_SK}", Clients: []TokenClient{{ID: "c", Secret: "s"}}},
+			`token: signing_key: "{env.AZ_UNSET_SK}" expands to an empty value`},
+		{"client secret", Token{Clients: []TokenClient{{ID: "c", Secret: "{env.AZ_UNSET_CS}"}}},
+			`token: client[0].secret: "{env.AZ_UNSET_CS}" expands to an empty value`},
+		{"ttl 1500ms", Token{TTL: caddy.Duration(1500 * time.Millisecond), Clients: []TokenClient{{ID: "c", Secret: "s"}}},
+			`token: ttl "1.5s" is not a whole number of seconds`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, _ := newContext(t)
+			tok := tc.tok
+			err := tok.Provision(ctx)
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Fatalf("want error containing %q, got %v", tc.err, err)
+			}
+		})
+	}
+}
+
+// TestWarningsHaveFields: core's warnings reach Caddy's log as structured
+// fields.
+func TestWarningsHaveFields(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadGateway)
+	}))
+	defer srv.Close()
+	a := &Authz{UserinfoURL: srv.URL + "/userinfo", Rules: []Rule{{Method: "GET", Path: "/", Expression: "true", Public: true}}}
+	logs := provision(t, a)
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("Authorization", "Bearer x")
+	serve(t, a, r)
+	entries := logs.FilterMessage("userinfo answered an error").All()
+	if len(entries) != 1 {
+		t.Fatalf("log entries %+v", logs.All())
+	}
+	f := entries[0].ContextMap()
+	if f["url"] != srv.URL+"/userinfo" || f["status"] != "502 Bad Gateway" {
+		t.Errorf("fields %v", f)
+	}
+}

@@ -119,15 +119,17 @@ func (a *Authz) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		case "user_properties_to_proxy":
 			err = listArgs(d, &a.UserPropertiesToProxy)
 		case "userinfo_timeout":
-			err = durationArg(d, &a.UserinfoTimeout)
+			if err = durationArg(d, &a.UserinfoTimeout); err == nil && a.UserinfoTimeout == 0 {
+				err = d.Errf("userinfo_timeout: %q must be greater than zero (remove the option for the default, 1m)", d.Val())
+			}
 		case "cache_ttl":
 			err = durationArg(d, &a.CacheTTL)
 		case "cache_size":
 			var s string
 			if err = oneArg(d, &s); err == nil {
 				n, perr := strconv.Atoi(s)
-				if perr != nil || n <= 0 {
-					err = d.Errf("cache_size: %q is not a positive integer", s)
+				if perr != nil || n < 0 {
+					err = d.Errf("cache_size: %q is not a positive integer (0 means the default, 10000)", s)
 				}
 				a.CacheSize = n
 			}

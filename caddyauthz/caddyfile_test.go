@@ -234,9 +234,15 @@ func TestUnmarshalCaddyfileAuthz(t *testing.T) {
 		{name: "bad cache_size", input: `authz {
 			cache_size many
 		}`, err: `cache_size: "many" is not a positive integer`},
-		{name: "zero cache_size", input: `authz {
+		{name: "zero cache_size is the default", input: `authz {
 			cache_size 0
-		}`, err: `cache_size: "0" is not a positive integer`},
+		}`, want: Authz{}},
+		{name: "negative cache_size", input: `authz {
+			cache_size -1
+		}`, err: `cache_size: "-1" is not a positive integer (0 means the default, 10000)`},
+		{name: "zero userinfo_timeout", input: `authz {
+			userinfo_timeout 0s
+		}`, err: `userinfo_timeout: "0s" must be greater than zero (remove the option for the default, 1m), at Testfile:2`},
 		{name: "cache_size twice", input: `authz {
 			cache_size 1
 			cache_size 2

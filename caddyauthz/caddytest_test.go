@@ -1,10 +1,11 @@
 package caddyauthz
 
 // In-process Caddy tests (caddytest): the test binary is a Caddy with this
-// module. All of them live in this one package and use their own admin and
-// HTTP ports, so that they never talk to another package's Caddy. They need
-// XDG_CONFIG_HOME and XDG_DATA_HOME in the environment (the Makefile sets
-// them) and are skipped with -short.
+// module. All of them live in this one package; TestMain (main_test.go)
+// starts that Caddy on free admin and HTTP ports (retrying on a bind
+// error), so that they never talk to another test binary's Caddy. They
+// need XDG_CONFIG_HOME and XDG_DATA_HOME in the environment (the Makefile
+// sets them) and are skipped with -short.
 
 import (
 	"encoding/json"
@@ -19,12 +20,11 @@ import (
 	"github.com/caddyserver/caddy/v2/caddytest"
 )
 
-const (
-	testAdminPort = 2398
-	testHTTPPort  = 9480
+// The ports of the in-process Caddy, chosen by TestMain.
+var (
+	testAdminPort, testHTTPPort, testHTTPSPort int
+	testBase                                   string
 )
-
-var testBase = fmt.Sprintf("http://localhost:%d", testHTTPPort)
 
 func newTester(t *testing.T) *caddytest.Tester {
 	t.Helper()
@@ -40,11 +40,11 @@ func globals() string {
 	skip_install_trust
 	admin localhost:%d
 	http_port %d
-	https_port 9443
+	https_port %d
 	grace_period 1ns
 	persist_config off
 }
-`, testAdminPort, testHTTPPort)
+`, testAdminPort, testHTTPPort, testHTTPSPort)
 }
 
 // newEcho starts an upstream that answers the headers and path it received.

@@ -92,35 +92,40 @@ func (Token) CaddyModule() caddy.ModuleInfo {
 func (t *Token) Provision(ctx caddy.Context) error {
 	logger := ctx.Logger()
 	repl := caddy.NewReplacer()
-	str := func(s string) string { return repl.ReplaceKnown(s, "") }
+	ex := newExpander(repl)
+	str := ex.str
 	cfg := token.DefaultConfig()
-	cfg.Issuer = str(t.Issuer)
-	cfg.Audience = expandList(repl, t.Audience)
+	cfg.Issuer = str("token: issuer", t.Issuer)
+	cfg.Audience = ex.list("token: audience", t.Audience)
 	if t.TTL < 0 {
 		return fmt.Errorf("token: ttl must not be negative, got %s", time.Duration(t.TTL))
 	}
 	if t.TTL != 0 {
 		cfg.TTL = time.Duration(t.TTL)
 	}
-	cfg.SigningKey = str(t.SigningKey)
-	cfg.KeyID = str(t.KeyID)
+	cfg.SigningKey = str("token: signing_key", t.SigningKey)
+	cfg.KeyID = str("token: key_id", t.KeyID)
 	set := func(dst *string, v string) {
-		if s := str(v); s != "" {
+		if s := repl.ReplaceKnown(v, ""); s != "" {
 			*dst = s
 		}
 	}
 	set(&cfg.TokenPath, t.TokenPath)
 	set(&cfg.JWKSPath, t.JWKSPath)
 	set(&cfg.TokeninfoPath, t.TokeninfoPath)
-	for _, c := range t.Clients {
+	for i, c := range t.Clients {
+		name := fmt.Sprintf("token: client[%d]", i)
 		cfg.Clients = append(cfg.Clients, token.Client{
-			ID:           str(c.ID),
-			Secret:       str(c.Secret),
-			SecretSHA256: str(c.SecretSHA256),
-			Scopes:       expandList(repl, c.Scopes),
-			Permissions:  expandList(repl, c.Permissions),
-			Groups:       expandList(repl, c.Groups),
+			ID:           str(name+".id", c.ID),
+			Secret:       str(name+".secret", c.Secret),
+			SecretSHA256: str(name+".secret_sha256", c.SecretSHA256),
+			Scopes:       ex.list(name+".scopes", c.Scopes),
+			Permissions:  ex.list(name+".permissions", c.Permissions),
+			Groups:       ex.list(name+".groups", c.Groups),
 		})
+	}
+	if ex.err != nil {
+		return ex.err
 	}
 	cfg.Warn = func(msg string) { logger.Warn(msg) }
 	issuer, err := token.NewIssuer(cfg)

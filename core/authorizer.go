@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/textproto"
+	"strconv"
 	"strings"
 	"time"
 
@@ -120,6 +121,9 @@ func New(cfg Config) (*Authorizer, error) {
 	if cfg.UserinfoTimeout < 0 {
 		return nil, errors.New("userinfo_timeout: must not be negative")
 	}
+	if err := checkUserinfoOptions(&cfg); err != nil {
+		return nil, err
+	}
 	timeout := cfg.UserinfoTimeout
 	if timeout == 0 {
 		timeout = DefaultUserinfoTimeout
@@ -150,7 +154,7 @@ func New(cfg Config) (*Authorizer, error) {
 		a.exact = []string{a.upID, a.upGroups, a.upProps}
 	case cfg.JWT != nil:
 		var src *jwtSource
-		src, err = newJWTSource(ctx, cfg.JWT, client, cfg.Hooks.Warn)
+		src, err = newJWTSource(ctx, cfg.JWT, client, warnFunc(cfg.Hooks))
 		if err == nil {
 			src.props = &a.props
 			a.ident = src
@@ -294,12 +298,35 @@ func gatewayInputs(a *Authorizer, cfg *Config) ([]string, error) {
 	return owned, nil
 }
 
+// checkUserinfoOptions refuses userinfo options that would be ignored or
+// could never work: a cache without a userinfo source, and header names
+// that no request can carry.
+func checkUserinfoOptions(cfg *Config) error {
+	if cfg.CacheTTL > 0 && cfg.UserinfoURL == "" {
+		return errors.New("cache_ttl: " + quote(cfg.CacheTTL.String()) + " caches userinfo answers, but userinfo_url is not set: remove cache_ttl or set userinfo_url")
+	}
+	lists := []struct {
+		option string
+		items  []string
+	}{{"headers_to_proxy", cfg.HeadersToProxy}, {"authorization_headers_to_proxy", cfg.AuthorizationHeadersToProxy}}
+	for i := 0; i < len(lists); i++ {
+		items := lists[i].items
+		for j := 0; j < len(items); j++ {
+			n := strings.TrimSpace(items[j])
+			if n != "" && !validHeaderName(n) {
+				return errors.New(lists[i].option + ": item " + strconv.Itoa(j+1) + ", " + quote(items[j]) + ", is not a valid header name")
+			}
+		}
+	}
+	return nil
+}
+
 // rulesSource is where the rules of cfg come from.
 func rulesSource(cfg *Config) rules.Source {
 	src := rules.Source{File: cfg.RulesFile, JSON: cfg.RulesJSON}
 	for i := 0; i < len(cfg.Rules); i++ {
 		r := cfg.Rules[i]
-		src.Rules = append(src.Rules, rules.Rule{Method: r.Method, Path: r.Path, Expression: r.Expression, Public: r.Public, Backoffice: r.Backoffice})
+		src.Rules = append(src.Rules, rules.Rule{Method: r.Method, Path: r.Path, Expression: r.Expression, Public: r.Public, Backoffice: r.Backoffice, Name: r.Name})
 	}
 	return src
 }

@@ -149,6 +149,10 @@ type Rule struct {
 	Public     bool
 	// Backoffice puts the rule into backofficeAuthorization.
 	Backoffice bool
+	// Name, when set, is how configuration errors name this rule (an
+	// adapter's own spelling, such as "rules[2]"); by default "rule[N]",
+	// counting from 0.
+	Name string
 }
 
 // APIKey is one API key and the client type it grants. Exactly one of Key
@@ -189,8 +193,13 @@ type JWTConfig struct {
 // Hooks are optional callbacks from the engine to the adapter. They must be
 // safe for concurrent use and never receive credentials.
 type Hooks struct {
-	// Warn reports a problem worth a warning log line (e.g. userinfo 5xx).
+	// Warn reports a problem worth a warning log line (e.g. userinfo 5xx)
+	// as one line of text: the message, then the fields as key=value.
 	Warn func(msg string)
+	// WarnFields, when set, replaces Warn for structured loggers: the
+	// message and its fields as key, value, key, value… (for instance
+	// "url", "http://auth/userinfo", "status", "503 Service Unavailable").
+	WarnFields func(msg string, fields []string)
 	// UserinfoDone reports one userinfo call: its duration and outcome
 	// ("user", "anonymous", "error").
 	UserinfoDone func(d time.Duration, outcome string)

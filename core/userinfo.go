@@ -93,8 +93,12 @@ func checkURL(option, u string) error {
 	if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
 		return errors.New(option + ": " + quote(u) + " is not an http(s) URL")
 	}
-	if _, err := http.NewRequest(http.MethodGet, u, nil); err != nil {
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
 		return errors.New(option + ": " + quote(u) + " is not a valid URL")
+	}
+	if req.URL.Host == "" {
+		return errors.New(option + ": " + quote(u) + " has no host")
 	}
 	return nil
 }
@@ -205,7 +209,7 @@ func (s *userinfoSource) do(req *http.Request, url string) (u User, cacheable bo
 	resp, err := s.client.Do(req)
 	if err != nil {
 		outcome = "error"
-		s.warn("userinfo call failed: " + redactURLError(err, url))
+		s.warn("userinfo call failed", []string{"url", redactURL(url), "error", redactURLError(err, url)})
 		return User{}, false
 	}
 	defer resp.Body.Close()
@@ -215,19 +219,19 @@ func (s *userinfoSource) do(req *http.Request, url string) (u User, cacheable bo
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		outcome = "error"
-		s.warn("userinfo answered " + resp.Status)
+		s.warn("userinfo answered an error", []string{"url", redactURL(url), "status", resp.Status})
 		io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
 		return User{}, false
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxUserinfoBody+1))
 	if err != nil {
 		outcome = "error"
-		s.warn("userinfo body could not be read")
+		s.warn("userinfo body could not be read", []string{"url", redactURL(url)})
 		return User{}, false
 	}
 	if len(body) > maxUserinfoBody {
 		outcome = "error"
-		s.warn("userinfo answer is larger than 1 MiB")
+		s.warn("userinfo answer is larger than 1 MiB", []string{"url", redactURL(url)})
 		return User{}, false
 	}
 	if len(strings.TrimSpace(string(body))) == 0 {
@@ -236,7 +240,7 @@ func (s *userinfoSource) do(req *http.Request, url string) (u User, cacheable bo
 	props, err := decodeObject(bytes.NewReader(body))
 	if err != nil {
 		outcome = "error"
-		s.warn("userinfo answer is not a JSON object")
+		s.warn("userinfo answer is not a JSON object", []string{"url", redactURL(url)})
 		return User{}, false
 	}
 	id := idString(props[s.idKey])
@@ -253,14 +257,19 @@ func (s *userinfoSource) do(req *http.Request, url string) (u User, cacheable bo
 
 // warn logs a failed call. While the identity service is down every
 // request fails alike: at most one warning a second goes out, and the next
-// one says how many were left out.
-func (s *userinfoSource) warn(msg string) {
-	if s.hooks.Warn == nil {
+// one says how many were held back (field "suppressed").
+func (s *userinfoSource) warn(msg string, fields []string) {
+	if s.hooks.Warn == nil && s.hooks.WarnFields == nil {
 		return
 	}
-	if msg, ok := s.warnings.pass(msg, time.Now()); ok {
-		s.hooks.Warn(msg)
+	n, ok := s.warnings.pass(time.Now())
+	if !ok {
+		return
 	}
+	if n > 0 {
+		fields = append(fields, "suppressed", strconv.Itoa(n))
+	}
+	emitWarning(&s.hooks, msg, fields)
 }
 
 // warnThrottle lets one warning a second through.
@@ -270,21 +279,19 @@ type warnThrottle struct {
 	suppressed int
 }
 
-// pass reports whether msg may be logged now, with the count of the
-// warnings held back since the last one appended.
-func (w *warnThrottle) pass(msg string, now time.Time) (string, bool) {
+// pass reports whether a warning may be logged now, and how many were
+// held back since the last one.
+func (w *warnThrottle) pass(now time.Time) (int, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if !w.last.IsZero() && now.Sub(w.last) < time.Second {
 		w.suppressed++
-		return "", false
+		return 0, false
 	}
-	if w.suppressed > 0 {
-		msg += " (" + strconv.Itoa(w.suppressed) + " more userinfo warnings in the meantime were not logged)"
-	}
+	n := w.suppressed
 	w.last = now
 	w.suppressed = 0
-	return msg, true
+	return n, true
 }
 
 // redactURLError describes a transport error without the URL's query,

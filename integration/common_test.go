@@ -8,11 +8,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"math/rand"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -89,15 +91,54 @@ func (l *logBuffer) String() string {
 	return l.buf.String()
 }
 
-// freePort returns a loopback port that was free a moment ago.
+// freePort returns a port for a gateway to listen on: free a moment ago,
+// never handed out before in this process, and below the kernel's
+// ephemeral range, so that no port-0 listener and no outgoing connection
+// (of this or any other process) can take it before the gateway binds
+// it. Only another process that picks ports the same way could, and the
+// Traefik harness retries its start-up on "address already in use".
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	portMu.Lock()
+	defer portMu.Unlock()
+	low, high := portRange()
+	for i := 0; i < 1000; i++ {
+		port := low + portRand.Intn(high-low)
+		if portsUsed[port] {
+			continue
+		}
+		// the gateways listen on 127.0.0.1 or on every interface
+		l, err := net.Listen("tcp", ":"+strconv.Itoa(port))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		portsUsed[port] = true
+		return port
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Fatal("no free port below the ephemeral range")
+	return 0
+}
+
+var (
+	portMu    sync.Mutex
+	portsUsed = map[int]bool{}
+	portRand  = rand.New(rand.NewSource(time.Now().UnixNano() + int64(os.Getpid())))
+)
+
+// portRange is [low, high) of the ports freePort picks from: the 12000
+// ports below the ephemeral range (Linux: /proc/sys/net/ipv4/ip_local_port_range,
+// 32768–60999 by default).
+func portRange() (int, int) {
+	high := 32768
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil && n > 13000 {
+				high = n
+			}
+		}
+	}
+	return high - 12000, high
 }
 
 // binary returns the path in env var name, skipping the test when unset

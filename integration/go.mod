@@ -13,6 +13,8 @@ require (
 	gopkg.in/yaml.v3 v3.0.1
 )
 
+require golang.org/x/mod v0.32.0
+
 require github.com/BurntSushi/toml v1.6.0 // indirect
 
 replace github.com/aclgate/aclgate => ../

@@ -57,17 +57,61 @@ type traefikEntryPoint struct {
 // traefikStart runs Traefik in a temp working directory with the plugin
 // under plugins-local/ (a symlink to the repository), the given entry
 // points on free loopback ports, and dynamic(eps) as the file provider's
-// (watched) configuration. It returns when /ping answers.
+// (watched) configuration. It returns when /ping answers. A start-up that
+// fails on "address already in use" (another process took a port between
+// freePort and Traefik's bind) is retried with fresh ports.
 func traefikStart(t *testing.T, entryPoints []traefikEntryPoint, dynamic func(eps map[string]string) string) *traefikProc {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		p, err := traefikTryStart(t, entryPoints, dynamic, "", nil)
+		if err == nil {
+			return p
+		}
+		if !strings.Contains(err.Error(), "address already in use") || attempt == 5 {
+			t.Fatal(err)
+		}
+		t.Logf("traefik start-up, attempt %d: a port was taken, retrying with fresh ports", attempt)
+	}
+}
+
+// traefikStatic is the static configuration's part shared by every test
+// Traefik: no update check, no usage report, the api and ping, debug logs.
+const traefikStatic = `global:
+  checkNewVersion: false
+  sendAnonymousUsage: false
+api:
+  insecure: true
+ping: {}
+log:
+  level: DEBUG
+  noColor: true
+providers:
+  file:
+    filename: dynamic.yml
+    watch: true
+`
+
+// traefikTryStart is one start-up attempt; plugins is the experimental
+// block of the static configuration ("" for the local plugin of this
+// tree) and env, when set, Traefik's environment. The returned error holds
+// the tail of Traefik's log.
+func traefikTryStart(t *testing.T, entryPoints []traefikEntryPoint, dynamic func(eps map[string]string) string, plugins string, env []string) (*traefikProc, error) {
 	t.Helper()
 	bin := binary(t, "TRAEFIK_BIN")
 	dir := t.TempDir()
-	link := filepath.Join(dir, "plugins-local", "src", filepath.FromSlash(yaegiModuleName))
-	if err := os.MkdirAll(filepath.Dir(link), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(repoRoot(t), link); err != nil {
-		t.Fatal(err)
+	if plugins == "" {
+		link := filepath.Join(dir, "plugins-local", "src", filepath.FromSlash(yaegiModuleName))
+		if err := os.MkdirAll(filepath.Dir(link), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(repoRoot(t), link); err != nil {
+			t.Fatal(err)
+		}
+		plugins = `experimental:
+  abortOnPluginFailure: true
+  localPlugins:
+    aclgate:
+      moduleName: ` + yaegiModuleName + "\n"
 	}
 	p := &traefikProc{dir: dir, eps: map[string]string{}, logs: &traefikLogs{}, exited: make(chan struct{})}
 	p.api = "127.0.0.1:" + strconv.Itoa(freePort(t))
@@ -81,21 +125,7 @@ func traefikStart(t *testing.T, entryPoints []traefikEntryPoint, dynamic func(ep
 			static.WriteString("    " + strings.ReplaceAll(strings.TrimSpace(ep.body), "\n", "\n    ") + "\n")
 		}
 	}
-	static.WriteString(`api:
-  insecure: true
-ping: {}
-log:
-  level: DEBUG
-  noColor: true
-providers:
-  file:
-    filename: dynamic.yml
-    watch: true
-experimental:
-  abortOnPluginFailure: true
-  localPlugins:
-    aclgate:
-      moduleName: ` + yaegiModuleName + "\n")
+	static.WriteString(traefikStatic + plugins)
 	if err := os.WriteFile(filepath.Join(dir, "traefik.yml"), []byte(static.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -106,6 +136,7 @@ experimental:
 
 	p.cmd = exec.Command(bin, "--configFile="+filepath.Join(dir, "traefik.yml"))
 	p.cmd.Dir = dir
+	p.cmd.Env = env
 	p.cmd.Stdout = p.logs
 	p.cmd.Stderr = p.logs
 	if err := p.cmd.Start(); err != nil {
@@ -115,7 +146,7 @@ experimental:
 		p.cmd.Wait()
 		close(p.exited)
 	}()
-	t.Cleanup(func() {
+	stop := func() {
 		p.cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-p.exited:
@@ -123,30 +154,52 @@ experimental:
 			p.cmd.Process.Kill()
 			<-p.exited
 		}
-		if t.Failed() {
-			t.Logf("traefik logs (tail):\n%s", traefikTail(p.logs.String(), 60))
-		}
-	})
+	}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		select {
 		case <-p.exited:
-			t.Fatalf("traefik exited during start-up: %v\n%s", p.cmd.ProcessState, traefikTail(p.logs.String(), 60))
+			return nil, fmt.Errorf("traefik exited during start-up: %v\n%s", p.cmd.ProcessState, traefikTail(p.logs.String(), 60))
 		default:
+		}
+		// Traefik may log a bind error and stay up without the entry point
+		if strings.Contains(p.logs.String(), "address already in use") {
+			stop()
+			return nil, fmt.Errorf("traefik could not bind a port:\n%s", traefikTail(p.logs.String(), 20))
 		}
 		resp, err := http.Get("http://" + p.api + "/ping")
 		if err == nil {
 			io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return p
+			if resp.StatusCode == http.StatusOK && p.entryPointsUp() {
+				break
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("traefik /ping did not answer in 60s\n%s", traefikTail(p.logs.String(), 60))
+			stop()
+			return nil, fmt.Errorf("traefik /ping did not answer in 60s\n%s", traefikTail(p.logs.String(), 60))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	t.Cleanup(func() {
+		stop()
+		if t.Failed() {
+			t.Logf("traefik logs (tail):\n%s", traefikTail(p.logs.String(), 60))
+		}
+	})
+	return p, nil
+}
+
+// entryPointsUp reports whether every entry point accepts connections.
+func (p *traefikProc) entryPointsUp() bool {
+	for _, addr := range p.eps {
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err != nil {
+			return false
+		}
+		c.Close()
+	}
+	return true
 }
 
 func traefikTail(s string, n int) string {

@@ -300,6 +300,7 @@ type yaegiDynamic struct {
 		Middlewares map[string]struct {
 			Plugin      map[string]map[string]any `json:"plugin,omitempty" toml:"plugin,omitempty" yaml:"plugin,omitempty"`
 			ForwardAuth map[string]any            `json:"forwardAuth,omitempty" toml:"forwardAuth,omitempty" yaml:"forwardAuth,omitempty"`
+			Headers     map[string]any            `json:"headers,omitempty" toml:"headers,omitempty" yaml:"headers,omitempty"`
 		} `json:"middlewares,omitempty" toml:"middlewares,omitempty" yaml:"middlewares,omitempty"`
 	} `json:"http,omitempty" toml:"http,omitempty" yaml:"http,omitempty"`
 }
@@ -377,21 +378,38 @@ func TestYaegiManifestTestData(t *testing.T) {
 	if p.manifest.Import != yaegiModuleName+"/traefikauthz" {
 		t.Errorf("import = %q", p.manifest.Import)
 	}
-	h, cfg, err := p.build(context.Background(), p.manifest.TestData, traefikNoContent(), "aclgate@file")
+	// the catalog's example is userinfo mode, never trust mode
+	if v, ok := p.manifest.TestData["trustUserHeaders"]; ok {
+		t.Errorf("testData sets trustUserHeaders: %v", v)
+	}
+	// its identity service, on loopback (tests resolve no names)
+	id := newUserinfoServer(t)
+	conf := map[string]any{}
+	for k, v := range p.manifest.TestData {
+		conf[k] = v
+	}
+	conf["userinfoUrl"] = id.URL + "/userinfo"
+	h, cfg, err := p.build(context.Background(), conf, traefikNoContent(), "aclgate@file")
 	if err != nil {
 		t.Fatalf("testData: %v", err)
 	}
-	if !yaegiField(cfg, "Strict").Bool() || !yaegiField(cfg, "TrustUserHeaders").Bool() {
+	if !yaegiField(cfg, "Strict").Bool() || yaegiField(cfg, "UserinfoURL").String() == "" {
 		t.Error("testData not decoded")
 	}
 	if got := yaegiStatus(h, "GET", "/", nil); got != http.StatusNoContent {
 		t.Errorf("GET / = %d", got)
 	}
-	if got := yaegiStatus(h, "GET", "/admin/x", map[string]string{"Miauserid": "u1", "Miausergroups": "admin"}); got != http.StatusNoContent {
+	if id.calls.Load() != 0 {
+		t.Error("an anonymous request called userinfo")
+	}
+	if got := yaegiStatus(h, "GET", "/admin/x", nil); got != http.StatusUnauthorized {
+		t.Errorf("GET /admin/x anonymous = %d", got)
+	}
+	if got := yaegiStatus(h, "GET", "/admin/x", map[string]string{"Authorization": "Bearer admin"}); got != http.StatusNoContent {
 		t.Errorf("GET /admin/x as admin = %d", got)
 	}
-	if got := yaegiStatus(h, "GET", "/admin/x", map[string]string{"Miauserid": "u1"}); got != http.StatusForbidden {
-		t.Errorf("GET /admin/x as user = %d", got)
+	if got := yaegiStatus(h, "GET", "/admin/x", map[string]string{"Authorization": "Bearer reader"}); got != http.StatusForbidden {
+		t.Errorf("GET /admin/x as reader = %d", got)
 	}
 	// an empty configuration keeps CreateConfig's defaults untouched
 	if _, cfg, err := p.build(context.Background(), nil, traefikNoContent(), "empty@file"); err != nil || !yaegiField(cfg, "Strict").Bool() {
@@ -537,10 +555,16 @@ func TestYaegiLabels(t *testing.T) {
 
 func TestYaegiCRD(t *testing.T) {
 	p := yaegiLoad(t)
+	// a loopback identity service stands in for a cluster one such as
+	// http://userinfo.auth.svc:8080/userinfo: tests resolve no names
+	id := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+	}))
+	defer id.Close()
 	// spec.plugin of a traefik.io/v1alpha1 Middleware, as JSON
 	spec := `{"aclgate": {
 		"strict": true,
-		"userinfoUrl": "http://userinfo.auth.svc:8080/userinfo",
+		"userinfoUrl": "` + id.URL + `/userinfo",
 		"headersToProxy": ["authorization", "cookie"],
 		"permissionsKey": "permissions",
 		"cacheTtl": "1m",
@@ -628,8 +652,8 @@ func TestYaegiNegativeConfigs(t *testing.T) {
 		{"bad cacheTtl", "cacheTtl: later", []string{"authz@file: cacheTtl"}},
 		{"unknown mode", "mode: proxy", []string{"authz@file: mode", `"proxy"`}},
 		{"two identity sources", "userinfoUrl: http://127.0.0.1:9/u\ntrustUserHeaders: true", []string{"authz@file:", "only one of userinfoUrl, trustUserHeaders and jwt"}},
-		{"rule bad method", "rules:\n  - method: FETCH\n    path: /\n    expression: 'true'", []string{"authz@file: rules:", `"FETCH"`}},
-		{"rule bad expression", "rules:\n  - method: GET\n    path: /x\n    expression: groups.admin &&", []string{"authz@file: rules:", `"/x"`, "expression"}},
+		{"rule bad method", "rules:\n  - method: FETCH\n    path: /\n    expression: 'true'", []string{"authz@file: rules[0]:", `"FETCH"`}},
+		{"rule bad expression", "rules:\n  - method: GET\n    path: /x\n    expression: groups.admin &&", []string{"authz@file: rules[0]:", `"/x"`, "expression"}},
 		{"rule twice", "rulesJson: '{\"/\": {\"GET\": {\"authorization\": {\"expression\": \"true\", \"public\": true}}}}'\nrules:\n  - method: GET\n    path: /\n    expression: 'true'", []string{"authz@file:", "twice"}},
 		{"rulesJson missing public", `rulesJson: '{"/": {"GET": {"authorization": {"expression": "true"}}}}'`, []string{"authz@file: rulesJson", "public"}},
 		{"rulesFile missing", "rulesFile: /nonexistent/auth.json", []string{"authz@file: rulesFile"}},

@@ -75,12 +75,25 @@ func TestNewErrors(t *testing.T) {
 			c.RulesJSON = `{"/x": {"FETCH": {"authorization": {"expression": "true", "public": true}}}}`
 		}, []string{"rulesJson", `"/x"`, `"FETCH"`}},
 		{"rulesFile missing", func(c *Config) { c.RulesFile = "/nonexistent/auth.json" }, []string{"rulesFile"}},
-		{"rule method", func(c *Config) { c.Rules = []Rule{{Method: "get", Path: "/", Expression: "true"}} }, []string{"rules:", `"/"`, `"get"`}},
-		{"rule path", func(c *Config) { c.Rules = []Rule{{Method: "GET", Path: "x", Expression: "true"}} }, []string{"rules:", `"x"`}},
-		{"rule expression", func(c *Config) { c.Rules = []Rule{{Method: "GET", Path: "/", Expression: "groups.admin &&"}} }, []string{"rules:", "expression"}},
+		{"rule method", func(c *Config) { c.Rules = []Rule{{Method: "get", Path: "/", Expression: "true"}} }, []string{"rules[0]:", `"/"`, `"get"`}},
+		{"rule path", func(c *Config) { c.Rules = []Rule{{Method: "GET", Path: "x", Expression: "true"}} }, []string{"rules[0]:", `"x"`}},
+		{"rule expression", func(c *Config) { c.Rules = []Rule{{Method: "GET", Path: "/", Expression: "groups.admin &&"}} }, []string{"rules[0]:", "expression", "column 16"}},
 		{"rule twice", func(c *Config) {
 			c.Rules = []Rule{{Method: "GET", Path: "/", Expression: "true"}, {Method: "GET", Path: "/", Expression: "false"}}
-		}, []string{"rules:", "twice"}},
+		}, []string{"rules[1]:", "defined twice: already defined by rules[0]"}},
+		{"rulesJson syntax position", func(c *Config) { c.RulesJSON = "{\n  \"/\": {},\n}" }, []string{"rulesJson, line 3, column 1: invalid JSON"}},
+		{"rule next to rulesJson", func(c *Config) {
+			c.RulesJSON = `{"/u/:id": {"GET": {"authorization": {"expression": "true", "public": true}}}}`
+			c.Rules = []Rule{{Method: "GET", Path: "/u/{id}", Expression: "true"}}
+		}, []string{`rules[0]: path "/u/{id}", method "GET", field "authorization": defined twice: already defined by rulesJson, line 1, column 13 as "/u/:id"`}},
+		{"userinfoTimeout 0s", func(c *Config) { c.UserinfoTimeout = "0s" }, []string{`userinfoTimeout: "0s" must be greater than zero`}},
+		{"userinfoUrl without a host", func(c *Config) { c.UserinfoURL = "http://" }, []string{`userinfoUrl: "http://" has no host`}},
+		{"cacheTtl without userinfo", func(c *Config) { c.CacheTTL = "5m" }, []string{`cacheTtl: "5m0s" caches userinfo answers, but userinfoUrl is not set`}},
+		{"headersToProxy bad name", func(c *Config) { c.UserinfoURL = "http://a"; c.HeadersToProxy = []string{"cookie", " bad:name "} },
+			[]string{`headersToProxy: item 2, "bad:name", is not a valid header name`}},
+		{"token ttl 1500ms", func(c *Config) {
+			c.TokenEndpoint = &TokenEndpoint{TTL: "1500ms", Clients: []TokenClient{{ID: "svc", Secret: "s3cr3t-s3cr3t"}}}
+		}, []string{`tokenEndpoint: ttl "1.5s" is not a whole number of seconds`}},
 		{"jwt no key", func(c *Config) { c.JWT = &JWT{} }, []string{"jwt", "jwksUrl"}},
 		{"jwt two keys", func(c *Config) { c.JWT = &JWT{JWKSURL: "http://x/jwks", HMACSecret: strings.Repeat("k", 32)} }, []string{"jwt", "jwksUrl", "hmacSecret"}},
 		{"jwt short secret", func(c *Config) { c.JWT = &JWT{HMACSecret: "short"} }, []string{"jwt", "hmacSecret"}},
@@ -208,5 +221,64 @@ func TestContextCancelStopsBackgroundWork(t *testing.T) {
 	// still answers (anonymous, public route)
 	if rec := serve(h, get("/")); rec.Code != http.StatusOK {
 		t.Errorf("status %d", rec.Code)
+	}
+}
+
+// TestListItemsTrimmed: every list key is trimmed and split on commas, as
+// YAML strings ("a, b") and labels give them.
+func TestListItemsTrimmed(t *testing.T) {
+	c := CreateConfig()
+	c.HeadersToProxy = []string{" authorization , cookie"}
+	c.AuthorizationHeadersToProxy = []string{" authorization "}
+	c.UserPropertiesToProxy = []string{"email, name "}
+	c.JWT = &JWT{HMACSecret: strings.Repeat("k", 32), Audience: []string{"a, b"}, Algorithms: []string{" HS256 ,HS384"}}
+	cfg, err := coreConfig(context.Background(), c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(cfg.HeadersToProxy, "|") + " " + strings.Join(cfg.AuthorizationHeadersToProxy, "|") + " " +
+		strings.Join(cfg.UserPropertiesToProxy, "|") + " " + strings.Join(cfg.JWT.Audience, "|") + " " + strings.Join(cfg.JWT.Algorithms, "|")
+	if want := "authorization|cookie authorization email|name a|b HS256|HS384"; got != want {
+		t.Errorf("lists %q, want %q", got, want)
+	}
+	tc, err := tokenConfig(&TokenEndpoint{Audience: []string{" api , web"}, Clients: []TokenClient{{ID: " svc ", Secret: "x",
+		Scopes: []string{"read, write "}, Permissions: []string{" p:1"}, Groups: []string{"ops , dev"}}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := tc.Clients[0]
+	got = strings.Join(tc.Audience, "|") + " " + cl.ID + " " + strings.Join(cl.Scopes, "|") + " " + strings.Join(cl.Permissions, "|") + " " + strings.Join(cl.Groups, "|")
+	if want := "api|web svc read|write p:1 ops|dev"; got != want {
+		t.Errorf("token lists %q, want %q", got, want)
+	}
+}
+
+// TestDocumentedErrors: the error texts quoted in docs/traefik.md
+// ("Errors, reloads and logs") are the ones New produces.
+func TestDocumentedErrors(t *testing.T) {
+	cases := []struct {
+		mod  func(c *Config)
+		want string
+	}{
+		{func(c *Config) { c.CacheTTL = "later" }, `authz@file: cacheTtl: "later" is not a duration (use a unit, e.g. "500ms", "30s", "1m")`},
+		{func(c *Config) { c.UserinfoURL = "http://127.0.0.1:1/u"; c.TrustUserHeaders = true }, `authz@file: identity: configure only one of userinfoUrl, trustUserHeaders and jwt`},
+		{func(c *Config) { c.Rules = []Rule{{Method: "GET", Path: "/x", Expression: "grops.admin"}} },
+			`authz@file: rules[0]: path "/x", method "GET", field "authorization.expression": column 1: unknown identifier "grops"`},
+		{func(c *Config) {
+			c.RulesJSON = "{\n  \"/x\": {\"GET\": {\"authorization\": {\"expression\": \"true\", \"public\": true}},}\n}"
+		}, `authz@file: rulesJson, line 2, column 75: invalid JSON: invalid character '}' looking for beginning of object key string`},
+		{func(c *Config) { c.UserinfoURL = "http://" }, `authz@file: userinfoUrl: "http://" has no host`},
+		{func(c *Config) { c.CacheTTL = "5m" }, `authz@file: cacheTtl: "5m0s" caches userinfo answers, but userinfoUrl is not set: remove cacheTtl or set userinfoUrl`},
+		{func(c *Config) {
+			c.TokenEndpoint = &TokenEndpoint{Clients: []TokenClient{{ID: "billing", Secret: "a", SecretSHA256: strings.Repeat("0", 64)}}}
+		}, `authz@file: tokenEndpoint: client "billing": set exactly one of secret and secretSha256`},
+	}
+	for i := 0; i < len(cases); i++ {
+		c := CreateConfig()
+		cases[i].mod(c)
+		_, err := New(context.Background(), okHandler(), c, "authz@file")
+		if err == nil || err.Error() != cases[i].want {
+			t.Errorf("got  %v\nwant %s", err, cases[i].want)
+		}
 	}
 }

@@ -104,30 +104,37 @@ func coreConfig(ctx context.Context, c *Config, warn func(string)) (core.Config,
 	cfg.Strict = c.Strict
 	cfg.UserinfoURL = strings.TrimSpace(c.UserinfoURL)
 	cfg.BackofficeUserinfoURL = strings.TrimSpace(c.BackofficeUserinfoURL)
-	cfg.HeadersToProxy = c.HeadersToProxy
-	cfg.AuthorizationHeadersToProxy = c.AuthorizationHeadersToProxy
-	cfg.UserIDKey = c.UserIDKey
-	cfg.PermissionsKey = c.PermissionsKey
-	cfg.UserPropertiesToProxy = c.UserPropertiesToProxy
+	if l := list(c.HeadersToProxy); len(l) > 0 {
+		cfg.HeadersToProxy = l
+	}
+	cfg.AuthorizationHeadersToProxy = list(c.AuthorizationHeadersToProxy)
+	if s := strings.TrimSpace(c.UserIDKey); s != "" {
+		cfg.UserIDKey = s
+	}
+	cfg.PermissionsKey = strings.TrimSpace(c.PermissionsKey)
+	cfg.UserPropertiesToProxy = list(c.UserPropertiesToProxy)
 	if cfg.UserinfoTimeout, err = duration("userinfoTimeout", c.UserinfoTimeout, core.DefaultUserinfoTimeout); err != nil {
 		return cfg, err
+	}
+	if cfg.UserinfoTimeout <= 0 {
+		return cfg, errors.New("userinfoTimeout: " + quoteValue(strings.TrimSpace(c.UserinfoTimeout)) + " must be greater than zero (remove the key for the default, \"1m\")")
 	}
 	if cfg.CacheTTL, err = duration("cacheTtl", c.CacheTTL, 0); err != nil {
 		return cfg, err
 	}
 	// as in the Caddy module: 0 means the default, negative is an error
 	if c.CacheSize < 0 {
-		return cfg, errors.New("cacheSize: must be positive, got " + strconv.Itoa(c.CacheSize))
+		return cfg, errors.New("cacheSize: " + strconv.Itoa(c.CacheSize) + " must not be negative (0 means the default, 10000)")
 	}
 	if c.CacheSize > 0 {
 		cfg.CacheSize = c.CacheSize
 	}
 	cfg.TrustUserHeaders = c.TrustUserHeaders
-	cfg.UseridHeader = c.UseridHeader
-	cfg.GroupsHeader = c.GroupsHeader
-	cfg.UserPropertiesHeader = c.UserPropertiesHeader
-	cfg.ClientTypeHeader = c.ClientTypeHeader
-	cfg.BackofficeHeader = c.BackofficeHeader
+	cfg.UseridHeader = strings.TrimSpace(c.UseridHeader)
+	cfg.GroupsHeader = strings.TrimSpace(c.GroupsHeader)
+	cfg.UserPropertiesHeader = strings.TrimSpace(c.UserPropertiesHeader)
+	cfg.ClientTypeHeader = strings.TrimSpace(c.ClientTypeHeader)
+	cfg.BackofficeHeader = strings.TrimSpace(c.BackofficeHeader)
 	cfg.Backoffice = strings.TrimSpace(c.Backoffice)
 	cfg.ClientType = strings.TrimSpace(c.ClientType)
 	for i := 0; i < len(c.APIKeys); i++ {
@@ -147,6 +154,7 @@ func coreConfig(ctx context.Context, c *Config, warn func(string)) (core.Config,
 			Expression: r.Expression,
 			Public:     r.Public,
 			Backoffice: r.Backoffice,
+			Name:       "rules[" + strconv.Itoa(i) + "]",
 		})
 	}
 	if c.JWT != nil {
@@ -155,20 +163,20 @@ func coreConfig(ctx context.Context, c *Config, warn func(string)) (core.Config,
 		j.JWKSFile = strings.TrimSpace(c.JWT.JWKSFile)
 		j.PublicKeyFile = strings.TrimSpace(c.JWT.PublicKeyFile)
 		j.HMACSecret = c.JWT.HMACSecret
-		j.Issuer = c.JWT.Issuer
-		j.Audience = c.JWT.Audience
-		j.Algorithms = c.JWT.Algorithms
+		j.Issuer = strings.TrimSpace(c.JWT.Issuer)
+		j.Audience = list(c.JWT.Audience)
+		j.Algorithms = list(c.JWT.Algorithms)
 		if j.Leeway, err = duration("jwt.leeway", c.JWT.Leeway, core.DefaultJWTLeeway); err != nil {
 			return cfg, err
 		}
-		if c.JWT.UserIDClaim != "" {
-			j.UserIDClaim = c.JWT.UserIDClaim
+		if s := strings.TrimSpace(c.JWT.UserIDClaim); s != "" {
+			j.UserIDClaim = s
 		}
-		if c.JWT.GroupsClaim != "" {
-			j.GroupsClaim = c.JWT.GroupsClaim
+		if s := strings.TrimSpace(c.JWT.GroupsClaim); s != "" {
+			j.GroupsClaim = s
 		}
-		if c.JWT.PermissionsClaim != "" {
-			j.PermissionsClaim = c.JWT.PermissionsClaim
+		if s := strings.TrimSpace(c.JWT.PermissionsClaim); s != "" {
+			j.PermissionsClaim = s
 		}
 		j.TokenCacheSize = c.JWT.TokenCacheSize
 		cfg.JWT = &j
@@ -182,35 +190,51 @@ func coreConfig(ctx context.Context, c *Config, warn func(string)) (core.Config,
 func tokenConfig(t *TokenEndpoint, warn func(string)) (token.Config, error) {
 	tc := token.DefaultConfig()
 	var err error
-	tc.Issuer = t.Issuer
-	tc.Audience = t.Audience
+	tc.Issuer = strings.TrimSpace(t.Issuer)
+	tc.Audience = list(t.Audience)
 	if tc.TTL, err = duration("tokenEndpoint.ttl", t.TTL, token.DefaultTTL); err != nil {
 		return tc, err
 	}
 	tc.SigningKey = strings.TrimSpace(t.SigningKey)
-	tc.KeyID = t.KeyID
-	if t.TokenPath != "" {
-		tc.TokenPath = t.TokenPath
+	tc.KeyID = strings.TrimSpace(t.KeyID)
+	if s := strings.TrimSpace(t.TokenPath); s != "" {
+		tc.TokenPath = s
 	}
-	if t.JWKSPath != "" {
-		tc.JWKSPath = t.JWKSPath
+	if s := strings.TrimSpace(t.JWKSPath); s != "" {
+		tc.JWKSPath = s
 	}
-	if t.TokeninfoPath != "" {
-		tc.TokeninfoPath = t.TokeninfoPath
+	if s := strings.TrimSpace(t.TokeninfoPath); s != "" {
+		tc.TokeninfoPath = s
 	}
 	for i := 0; i < len(t.Clients); i++ {
 		c := t.Clients[i]
 		tc.Clients = append(tc.Clients, token.Client{
-			ID:           c.ID,
+			ID:           strings.TrimSpace(c.ID),
 			Secret:       c.Secret,
-			SecretSHA256: c.SecretSHA256,
-			Scopes:       c.Scopes,
-			Permissions:  c.Permissions,
-			Groups:       c.Groups,
+			SecretSHA256: strings.TrimSpace(c.SecretSHA256),
+			Scopes:       list(c.Scopes),
+			Permissions:  list(c.Permissions),
+			Groups:       list(c.Groups),
 		})
 	}
 	tc.Warn = warn
 	return tc, nil
+}
+
+// list trims the items of a list option, splits items that hold several
+// comma-separated values (labels, and YAML strings such as "a, b") and
+// drops empty ones.
+func list(in []string) []string {
+	var out []string
+	for i := 0; i < len(in); i++ {
+		parts := strings.Split(in[i], ",")
+		for j := 0; j < len(parts); j++ {
+			if s := strings.TrimSpace(parts[j]); s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
 }
 
 // duration parses a duration option; empty means def. A bare number other

@@ -425,3 +425,18 @@ func TestRequestURIFollowsCanonicalPath(t *testing.T) {
 		t.Errorf("RequestURI %q", next.req.RequestURI)
 	}
 }
+
+// TestJWTAudienceList: audience "a, b" accepts a token for b.
+func TestJWTAudienceList(t *testing.T) {
+	secret := strings.Repeat("s", 32)
+	c := CreateConfig()
+	c.JWT = &JWT{HMACSecret: secret, Audience: []string{"a, b"}}
+	c.Rules = []Rule{{Method: "GET", Path: "/", Expression: "true"}}
+	h := mustNew(t, c, okHandler())
+	now := time.Now().Unix()
+	r := get("/")
+	r.Header.Set("Authorization", "Bearer "+hs256(t, secret, map[string]any{"sub": "svc", "aud": "b", "exp": now + 60}))
+	if rec := serve(h, r); rec.Code != 200 {
+		t.Errorf("token for b: %d", rec.Code)
+	}
+}

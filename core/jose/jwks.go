@@ -16,10 +16,12 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"math/big"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -244,7 +246,13 @@ func jwsKeyFromPublic(pub any) (*Key, error) {
 	if k, ok := pub.(ed25519.PublicKey); ok {
 		return &Key{kty: "OKP", crv: "Ed25519", ed: k}, nil
 	}
-	return nil, errors.New("unsupported public key type; RSA, ECDSA P-256/P-384 or Ed25519 are supported")
+	return nil, errors.New("unsupported public key type " + keyTypeName(pub) + "; RSA, ECDSA P-256/P-384 or Ed25519 are supported")
+}
+
+// keyTypeName names the Go type of a parsed key, such as "*dsa.PublicKey"
+// or "*ecdh.PublicKey", for errors about unsupported keys.
+func keyTypeName(k any) string {
+	return fmt.Sprintf("%T", k)
 }
 
 // parsePEMPublicKeys reads every public key of a PEM file: "PUBLIC KEY"
@@ -287,9 +295,39 @@ func parsePEMPublicKeys(data []byte) ([]*Key, error) {
 		keys = append(keys, k)
 	}
 	if len(keys) == 0 {
-		return nil, errors.New("no PEM public key found")
+		return nil, errors.New("no PEM public key found: the file " + describeKeyFile(data))
 	}
 	return keys, nil
+}
+
+// describeKeyFile says what a key file holds, for errors about the wrong
+// kind of file: its PEM block types, JSON, or nothing recognisable. It
+// never quotes key material.
+func describeKeyFile(data []byte) string {
+	trimmed := strings.TrimSpace(string(data))
+	if trimmed == "" {
+		return "is empty"
+	}
+	if trimmed[0] == '{' || trimmed[0] == '[' {
+		if strings.Contains(trimmed, `"keys"`) {
+			return "holds a JWKS (JSON), not PEM: use jwks_file for it"
+		}
+		return "holds JSON, not PEM"
+	}
+	var types []string
+	rest := data
+	for {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		types = append(types, strconv.Quote(block.Type))
+	}
+	if len(types) == 0 {
+		return "holds no PEM block (a PEM file has -----BEGIN ...----- lines)"
+	}
+	return "holds the PEM blocks " + strings.Join(types, ", ")
 }
 
 // jwkMembers returns the public members of a key as a JWK (no kid, use or
@@ -555,7 +593,7 @@ func (f *jwksFetcher) fetch() (*keySet, time.Duration, error) {
 	req.Header.Set("Accept", "application/jwk-set+json, application/json")
 	resp, err := f.client.Do(req)
 	if err != nil {
-		return nil, 0, errors.New("fetch failed")
+		return nil, 0, errors.New("fetch failed: " + fetchCause(err, f.tune.fetchTimeout))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
@@ -580,6 +618,29 @@ func (f *jwksFetcher) fetch() (*keySet, time.Duration, error) {
 		return nil, 0, errors.New("no usable signature key")
 	}
 	return newKeySet(keys), jwksTTL(resp.Header.Get("Cache-Control"), f.tune), nil
+}
+
+// fetchCause describes a failed JWKS request without its URL (which may
+// hold a query with credentials): the transport's own error, or the
+// timeout.
+func fetchCause(err error, timeout time.Duration) string {
+	inner := err
+	if ue, ok := err.(*url.Error); ok {
+		if ue.Timeout() {
+			return "timed out after " + timeout.String()
+		}
+		inner = ue.Err
+	}
+	if errors.Is(inner, context.DeadlineExceeded) {
+		return "timed out after " + timeout.String()
+	}
+	if errors.Is(inner, context.Canceled) {
+		return "cancelled"
+	}
+	if ue, ok := inner.(*url.Error); ok {
+		inner = ue.Err
+	}
+	return inner.Error()
 }
 
 // jwksTTL reads max-age from Cache-Control (no-store and no-cache mean the

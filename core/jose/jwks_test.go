@@ -611,3 +611,30 @@ func TestJWKSWarningsRedacted(t *testing.T) {
 		}
 	}
 }
+
+// TestJWKSFetchWarningCause: a failed fetch is logged with its cause.
+// (Dropping the URL's query and user info is tested with the redaction.)
+func TestJWKSFetchWarningCause(t *testing.T) {
+	closed := httptest.NewServer(http.NotFoundHandler())
+	u := closed.URL
+	closed.Close()
+	got := make(chan string, 4)
+	v, err := NewVerifier(context.Background(), Config{JWKSURL: u + "/jwks"}, nil, func(msg string) {
+		select {
+		case got <- msg:
+		default:
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	select {
+	case msg := <-got:
+		if !strings.Contains(msg, "fetch failed: ") || !strings.Contains(msg, "connection refused") {
+			t.Errorf("warning without its cause: %q", msg)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no warning")
+	}
+}

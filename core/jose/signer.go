@@ -26,7 +26,7 @@ func NewSignerFromPEM(data []byte) (*Signer, error) {
 		var block *pem.Block
 		block, rest = pem.Decode(rest)
 		if block == nil {
-			return nil, errors.New("no PEM private key found")
+			return nil, errors.New("no PEM private key found: the file " + describeKeyFile(data))
 		}
 		if block.Type == "ENCRYPTED PRIVATE KEY" || block.Headers["Proc-Type"] != "" {
 			return nil, errors.New("encrypted private keys are not supported")
@@ -75,7 +75,7 @@ func NewSigner(key any) (*Signer, error) {
 		}
 		return &Signer{alg: jwsAlgs["RS256"], rsa: k, pub: &Key{kty: "RSA", rsa: &k.PublicKey}}, nil
 	}
-	return nil, errors.New("unsupported private key type; use Ed25519, ECDSA P-256 or RSA")
+	return nil, errors.New("unsupported private key type " + keyTypeName(key) + "; use Ed25519, ECDSA P-256 or RSA")
 }
 
 // NewEphemeralSigner makes a signer with a fresh Ed25519 key.

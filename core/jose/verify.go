@@ -140,12 +140,16 @@ func newVerifierTuned(ctx context.Context, cfg Config, client *http.Client, warn
 	case "jwks_file":
 		data, err := os.ReadFile(cfg.JWKSFile)
 		if err != nil {
-			return nil, errors.New("jwt: jwks_file " + strconv.Quote(cfg.JWKSFile) + ": cannot read the file")
+			return nil, errors.New("jwt: jwks_file " + strconv.Quote(cfg.JWKSFile) + ": cannot read the file: " + fileErrCause(err))
 		}
 		var problems []string
 		keys, problems, err = parseJWKSet(data)
 		if err != nil {
-			return nil, errors.New("jwt: jwks_file " + strconv.Quote(cfg.JWKSFile) + ": " + err.Error())
+			msg := err.Error()
+			if strings.Contains(string(data), "-----BEGIN") {
+				msg += ": the file " + describeKeyFile(data) + "; a PEM public key goes in public_key_file"
+			}
+			return nil, errors.New("jwt: jwks_file " + strconv.Quote(cfg.JWKSFile) + ": " + msg)
 		}
 		if len(problems) > 0 {
 			return nil, errors.New("jwt: jwks_file " + strconv.Quote(cfg.JWKSFile) + ": " + strings.Join(problems, "; "))
@@ -156,7 +160,7 @@ func newVerifierTuned(ctx context.Context, cfg Config, client *http.Client, warn
 	case "public_key_file":
 		data, err := os.ReadFile(cfg.PublicKeyFile)
 		if err != nil {
-			return nil, errors.New("jwt: public_key_file " + strconv.Quote(cfg.PublicKeyFile) + ": cannot read the file")
+			return nil, errors.New("jwt: public_key_file " + strconv.Quote(cfg.PublicKeyFile) + ": cannot read the file: " + fileErrCause(err))
 		}
 		keys, err = parsePEMPublicKeys(data)
 		if err != nil {
@@ -414,4 +418,12 @@ func jwtBearerValue(s string) (string, bool) {
 		return "", false
 	}
 	return strings.TrimLeft(s[7:], " \t"), true
+}
+
+// fileErrCause is why a file could not be read, without repeating its path.
+func fileErrCause(err error) string {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err.Error()
+	}
+	return err.Error()
 }

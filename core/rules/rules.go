@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/aclgate/aclgate/core/expr"
@@ -66,6 +67,8 @@ type Authorization struct {
 type methodBlock struct {
 	front *Authorization // "authorization"
 	back  *Authorization // "backofficeAuthorization"
+	// where each was defined, for "defined twice" errors (load time only)
+	frontFrom, backFrom string
 }
 
 // Set is the compiled rules of one configuration: the route keys, most
@@ -114,6 +117,9 @@ type Rule struct {
 	Public bool
 	// Backoffice puts the rule into backofficeAuthorization.
 	Backoffice bool
+	// Name, when set, is how errors name this rule (an adapter's own
+	// spelling, such as "rules[2]"); by default "rule[N]", counting from 0.
+	Name string
 }
 
 // Load reads, checks and compiles the rules of src. Every error names the
@@ -126,7 +132,7 @@ func Load(src Source) (*Set, error) {
 		if err != nil {
 			return nil, errors.New("rules_file: " + err.Error())
 		}
-		if err := b.addJSON(data, "rules_file "+src.File); err != nil {
+		if err := b.addJSON(data, "rules_file "+quote(src.File)); err != nil {
 			return nil, err
 		}
 	}
@@ -141,7 +147,11 @@ func Load(src Source) (*Set, error) {
 		if r.Backoffice {
 			field = "backofficeAuthorization"
 		}
-		if err := b.add("rule", r.Path, r.Method, field, r.Expression, r.Public); err != nil {
+		name := r.Name
+		if name == "" {
+			name = "rule[" + strconv.Itoa(i) + "]"
+		}
+		if err := b.add(name, r.Path, r.Method, field, r.Expression, r.Public); err != nil {
 			return nil, err
 		}
 	}
@@ -194,14 +204,19 @@ func (b *ruleBuilder) add(src, path, method, field, expression string, public bo
 		blk = &methodBlock{}
 		rt.blocks[mi] = blk
 	}
-	slot := &blk.front
+	slot, origin := &blk.front, &blk.frontFrom
 	if field == "backofficeAuthorization" {
-		slot = &blk.back
+		slot, origin = &blk.back, &blk.backFrom
 	}
 	if *slot != nil {
-		return ruleErr(src, path, method, field, "defined twice")
+		msg := "defined twice: already defined by " + *origin
+		if rt.key != path {
+			msg += " as " + quote(rt.key) + " (keys that differ only in their parameter names are the same route)"
+		}
+		return ruleErr(src, path, method, field, msg)
 	}
 	*slot = az
+	*origin = src
 	return nil
 }
 
@@ -220,170 +235,251 @@ func (b *ruleBuilder) route(src, key string) (*route, error) {
 }
 
 // addJSON reads a Mia auth.json document strictly: unknown or duplicate keys,
-// wrong types and missing fields are errors.
+// wrong types and missing fields are errors. Every error names the line
+// and column: of a JSON syntax error, else of the path or method key at
+// fault.
 func (b *ruleBuilder) addJSON(data []byte, src string) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	bad := func(path, method, field, msg string) error { return ruleErr(src, path, method, field, msg) }
-	if err := expectDelim(dec, '{'); err != nil {
-		return errors.New(src + ": " + err.Error())
+	r := &docReader{dec: json.NewDecoder(bytes.NewReader(data)), data: data, src: src}
+	r.dec.UseNumber()
+	if err := r.delim('{'); err != nil {
+		return err
 	}
-	seenPath := map[string]bool{}
-	for dec.More() {
-		path, err := objectKey(dec)
+	seenPath := map[string]string{}
+	for r.dec.More() {
+		path, err := r.key()
 		if err != nil {
-			return errors.New(src + ": " + err.Error())
+			return err
 		}
-		if seenPath[path] {
-			return bad(path, "", "", "path defined twice")
+		pathPos := r.keyPos()
+		pathAt := src + ", " + pathPos
+		if first, dup := seenPath[path]; dup {
+			return ruleErr(pathAt, path, "", "", "path defined twice in this document, first at "+first)
 		}
-		seenPath[path] = true
+		seenPath[path] = pathPos
 		if !strings.HasPrefix(path, "/") {
-			return bad(path, "", "", "paths must start with /")
+			return ruleErr(pathAt, path, "", "", "paths must start with /")
 		}
-		if err := expectDelim(dec, '{'); err != nil {
-			return bad(path, "", "", err.Error())
+		if err := r.delim('{'); err != nil {
+			return err
 		}
-		seenMethod := map[string]bool{}
-		for dec.More() {
-			method, err := objectKey(dec)
+		seenMethod := map[string]string{}
+		for r.dec.More() {
+			method, err := r.key()
 			if err != nil {
-				return bad(path, "", "", err.Error())
+				return err
 			}
+			methodPos := r.keyPos()
+			at := src + ", " + methodPos
 			if methodIndex(method) < 0 {
-				return bad(path, method, "", "unknown method (want GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ALL)")
+				return ruleErr(at, path, method, "", "unknown method (want GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS or ALL)")
 			}
-			if seenMethod[method] {
-				return bad(path, method, "", "method defined twice")
+			if first, dup := seenMethod[method]; dup {
+				return ruleErr(at, path, method, "", "method defined twice, first at "+first)
 			}
-			seenMethod[method] = true
-			if err := expectDelim(dec, '{'); err != nil {
-				return bad(path, method, "", err.Error())
+			seenMethod[method] = methodPos
+			if err := r.delim('{'); err != nil {
+				return err
 			}
 			found := 0
 			seenField := map[string]bool{}
-			for dec.More() {
-				field, err := objectKey(dec)
+			for r.dec.More() {
+				field, err := r.key()
 				if err != nil {
-					return bad(path, method, "", err.Error())
+					return err
 				}
 				if field != "authorization" && field != "backofficeAuthorization" {
-					return bad(path, method, field, "unknown field (want authorization or backofficeAuthorization)")
+					return ruleErr(at, path, method, field, "unknown field (want authorization or backofficeAuthorization)")
 				}
 				if seenField[field] {
-					return bad(path, method, field, "defined twice")
+					return ruleErr(at, path, method, field, "defined twice")
 				}
 				seenField[field] = true
-				expression, public, ferr := readAuthorization(dec)
+				expression, public, ferr := readAuthorization(r)
 				if ferr != nil {
-					return bad(path, method, field+ferr.field, ferr.msg)
+					if ferr.syntax != nil {
+						return ferr.syntax
+					}
+					return ruleErr(at, path, method, field+ferr.field, ferr.msg)
 				}
-				if err := b.add(src, path, method, field, expression, public); err != nil {
+				if err := b.add(at, path, method, field, expression, public); err != nil {
 					return err
 				}
 				found++
 			}
-			if err := expectDelim(dec, '}'); err != nil {
-				return bad(path, method, "", err.Error())
+			if err := r.delim('}'); err != nil {
+				return err
 			}
 			if found == 0 {
-				return bad(path, method, "", "needs authorization or backofficeAuthorization")
+				return ruleErr(at, path, method, "", "needs authorization or backofficeAuthorization")
 			}
 		}
-		if err := expectDelim(dec, '}'); err != nil {
-			return bad(path, "", "", err.Error())
+		if err := r.delim('}'); err != nil {
+			return err
 		}
 	}
-	if err := expectDelim(dec, '}'); err != nil {
-		return errors.New(src + ": " + err.Error())
+	if err := r.delim('}'); err != nil {
+		return err
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errors.New(src + ": unexpected data after the rules object")
+	if _, err := r.dec.Token(); err != io.EOF {
+		return errors.New(src + ", " + position(data, r.dec.InputOffset()) + ": unexpected data after the rules object")
 	}
 	return nil
 }
 
-type fieldError struct {
-	field string
-	msg   string
+// docReader reads the tokens of one rules document; its errors name the
+// source and the line and column.
+type docReader struct {
+	dec  *json.Decoder
+	data []byte
+	src  string
 }
 
-// readAuthorization reads `{"expression": "...", "public": bool}`.
-func readAuthorization(dec *json.Decoder) (string, bool, *fieldError) {
-	if err := expectDelim(dec, '{'); err != nil {
-		return "", false, &fieldError{"", err.Error()}
+// fail is an error at the decoder's position, or at the offending byte of
+// a syntax error.
+func (r *docReader) fail(err error, msg string) error {
+	off := r.dec.InputOffset()
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return errors.New(r.src + ", " + position(r.data, off) + ": invalid JSON: unexpected end of the document")
 	}
-	var expression string
-	var public, haveExpr, havePublic bool
-	for dec.More() {
-		key, err := objectKey(dec)
-		if err != nil {
-			return "", false, &fieldError{"", err.Error()}
-		}
-		tok, err := dec.Token()
-		if err != nil {
-			return "", false, &fieldError{"." + key, err.Error()}
-		}
-		switch key {
-		case "expression":
-			if haveExpr {
-				return "", false, &fieldError{".expression", "defined twice"}
-			}
-			s, ok := tok.(string)
-			if !ok {
-				return "", false, &fieldError{".expression", "must be a string"}
-			}
-			expression, haveExpr = s, true
-		case "public":
-			if havePublic {
-				return "", false, &fieldError{".public", "defined twice"}
-			}
-			v, ok := tok.(bool)
-			if !ok {
-				return "", false, &fieldError{".public", "must be true or false"}
-			}
-			public, havePublic = v, true
-		default:
-			return "", false, &fieldError{"." + key, "unknown field (want expression and public)"}
-		}
+	if se, ok := err.(*json.SyntaxError); ok && se.Offset >= off {
+		// (inside a literal the offset counts from the literal: keep the
+		// decoder's position, the literal's start)
+		off = se.Offset
 	}
-	if err := expectDelim(dec, '}'); err != nil {
-		return "", false, &fieldError{"", err.Error()}
-	}
-	if !haveExpr {
-		return "", false, &fieldError{".expression", "missing"}
-	}
-	if !havePublic {
-		return "", false, &fieldError{".public", "missing"}
-	}
-	return expression, public, nil
+	return errors.New(r.src + ", " + position(r.data, off) + ": " + msg)
 }
 
-func expectDelim(dec *json.Decoder, want byte) error {
-	tok, err := dec.Token()
+func (r *docReader) delim(want byte) error {
+	tok, err := r.dec.Token()
 	if err != nil {
-		return errors.New("invalid JSON: " + err.Error())
+		return r.fail(err, "invalid JSON: "+err.Error())
 	}
 	d, ok := tok.(json.Delim)
 	if !ok || byte(d) != want {
 		if want == '{' {
-			return errors.New("expected a JSON object")
+			return r.fail(nil, "expected a JSON object")
 		}
-		return errors.New("invalid JSON: expected " + string(want))
+		return r.fail(nil, "invalid JSON: expected "+string(want))
 	}
 	return nil
 }
 
-func objectKey(dec *json.Decoder) (string, error) {
-	tok, err := dec.Token()
+func (r *docReader) key() (string, error) {
+	tok, err := r.dec.Token()
 	if err != nil {
-		return "", errors.New("invalid JSON: " + err.Error())
+		return "", r.fail(err, "invalid JSON: "+err.Error())
 	}
 	s, ok := tok.(string)
 	if !ok {
-		return "", errors.New("invalid JSON: expected an object key")
+		return "", r.fail(nil, "invalid JSON: expected an object key")
 	}
 	return s, nil
+}
+
+// keyPos is the position of the object key just read.
+func (r *docReader) keyPos() string {
+	return position(r.data, keyStart(r.data, r.dec.InputOffset()))
+}
+
+// position names the line and column (both from 1, the column counted in
+// bytes) of offset off in data.
+func position(data []byte, off int64) string {
+	if off > int64(len(data)) {
+		off = int64(len(data))
+	}
+	line, col := 1, 1
+	for i := int64(0); i < off; i++ {
+		if data[i] == '\n' {
+			line++
+			col = 1
+		} else {
+			col++
+		}
+	}
+	return "line " + strconv.Itoa(line) + ", column " + strconv.Itoa(col)
+}
+
+// keyStart returns the offset of the opening quote of the JSON string that
+// ends just before off (the decoder's offset after reading a key).
+func keyStart(data []byte, off int64) int64 {
+	if off > int64(len(data)) {
+		off = int64(len(data))
+	}
+	i := off - 1
+	for i >= 0 && data[i] != '"' {
+		i--
+	}
+	for i--; i >= 0; i-- {
+		if data[i] != '"' {
+			continue
+		}
+		// a quote after an odd number of backslashes is escaped
+		n := 0
+		for j := i - 1; j >= 0 && data[j] == '\\'; j-- {
+			n++
+		}
+		if n%2 == 0 {
+			return i
+		}
+	}
+	return off
+}
+
+type fieldError struct {
+	field  string
+	msg    string
+	syntax error // a positioned JSON error, returned as is
+}
+
+// readAuthorization reads `{"expression": "...", "public": bool}`.
+func readAuthorization(r *docReader) (string, bool, *fieldError) {
+	if err := r.delim('{'); err != nil {
+		return "", false, &fieldError{syntax: err}
+	}
+	var expression string
+	var public, haveExpr, havePublic bool
+	for r.dec.More() {
+		key, err := r.key()
+		if err != nil {
+			return "", false, &fieldError{syntax: err}
+		}
+		tok, err := r.dec.Token()
+		if err != nil {
+			return "", false, &fieldError{syntax: r.fail(err, "invalid JSON: "+err.Error())}
+		}
+		switch key {
+		case "expression":
+			if haveExpr {
+				return "", false, &fieldError{field: ".expression", msg: "defined twice"}
+			}
+			s, ok := tok.(string)
+			if !ok {
+				return "", false, &fieldError{field: ".expression", msg: "must be a string"}
+			}
+			expression, haveExpr = s, true
+		case "public":
+			if havePublic {
+				return "", false, &fieldError{field: ".public", msg: "defined twice"}
+			}
+			v, ok := tok.(bool)
+			if !ok {
+				return "", false, &fieldError{field: ".public", msg: "must be true or false"}
+			}
+			public, havePublic = v, true
+		default:
+			return "", false, &fieldError{field: "." + key, msg: "unknown field (want expression and public)"}
+		}
+	}
+	if err := r.delim('}'); err != nil {
+		return "", false, &fieldError{syntax: err}
+	}
+	if !haveExpr {
+		return "", false, &fieldError{field: ".expression", msg: "missing"}
+	}
+	if !havePublic {
+		return "", false, &fieldError{field: ".public", msg: "missing"}
+	}
+	return expression, public, nil
 }
 
 // build sorts the routes by specificity and resolves each route's lookup

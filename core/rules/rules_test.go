@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -216,7 +217,7 @@ func TestRulesFileAndInline(t *testing.T) {
 	}
 	// the same path+method (and block) twice is an error
 	cfg.Rules = append(cfg.Rules, Rule{Method: "GET", Path: "/x", Expression: "true", Public: true})
-	if _, err := Load(cfg); err == nil || !strings.Contains(err.Error(), `rule: path "/x", method "GET"`) {
+	if _, err := Load(cfg); err == nil || !strings.Contains(err.Error(), `rule[2]: path "/x", method "GET"`) || !strings.Contains(err.Error(), "already defined by rules_file") {
 		t.Errorf("duplicate inline rule: %v", err)
 	}
 	cfg.Rules = []Rule{{Method: "GET", Path: "/y", Expression: "(", Public: true}}
@@ -274,11 +275,11 @@ func TestRuleKeyErrors(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := Load(Source{File: file})
-		if err == nil || !strings.Contains(err.Error(), "rules_file "+file) || !strings.Contains(err.Error(), "path "+string(quoted)) || !strings.Contains(err.Error(), tc.want) {
+		if err == nil || !strings.Contains(err.Error(), "rules_file "+strconv.Quote(file)) || !strings.Contains(err.Error(), "path "+string(quoted)) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("file key %q: %v; want the file, the key and %q", tc.key, err, tc.want)
 		}
 		_, err = Load(Source{Rules: []Rule{{Method: "GET", Path: tc.key, Expression: "true", Public: true}}})
-		if err == nil || !strings.HasPrefix(err.Error(), "rule: path "+string(quoted)) || !strings.Contains(err.Error(), tc.want) {
+		if err == nil || !strings.HasPrefix(err.Error(), "rule[0]: path "+string(quoted)) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("inline key %q: %v", tc.key, err)
 		}
 	}

@@ -133,6 +133,10 @@ func NewIssuer(cfg Config) (*Issuer, error) {
 	if ttl < time.Second {
 		return nil, errors.New("token: ttl must be at least 1s, got " + ttl.String())
 	}
+	if ttl%time.Second != 0 {
+		// exp and expires_in are whole seconds: refuse rather than truncate
+		return nil, errors.New("token: ttl " + strconv.Quote(ttl.String()) + " is not a whole number of seconds (expires_in and exp are in seconds): use, e.g., " + strconv.Quote((ttl / time.Second * time.Second).String()) + " or " + strconv.Quote(((ttl/time.Second + 1) * time.Second).String()))
+	}
 	t := &Issuer{
 		issuer:    cfg.Issuer,
 		ttlSecs:   int64(ttl / time.Second),
@@ -181,7 +185,7 @@ func NewIssuer(cfg Config) (*Issuer, error) {
 	if cfg.SigningKey != "" {
 		data, rerr := os.ReadFile(cfg.SigningKey)
 		if rerr != nil {
-			return nil, errors.New("token: signing_key " + strconv.Quote(cfg.SigningKey) + ": cannot read the file")
+			return nil, errors.New("token: signing_key " + strconv.Quote(cfg.SigningKey) + ": cannot read the file: " + readErrCause(rerr))
 		}
 		signer, err = jose.NewSignerFromPEM(data)
 		if err != nil {
@@ -627,4 +631,12 @@ func has(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// readErrCause is why a file could not be read, without repeating its path.
+func readErrCause(err error) string {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err.Error()
+	}
+	return err.Error()
 }

@@ -598,9 +598,11 @@ func TestConfigErrors(t *testing.T) {
 		{"relative path", func(c *Config) { c.TokenPath = "oauth/token" }, []string{"token_path"}},
 		{"same paths", func(c *Config) { c.TokeninfoPath = c.JWKSPath }, []string{"jwks_path", "tokeninfo_path"}},
 		{"empty audience", func(c *Config) { c.Audience = []string{""} }, []string{"audience"}},
-		{"unreadable signing_key", func(c *Config) { c.SigningKey = filepath.Join(t.TempDir(), "nope.pem") }, []string{"signing_key", "nope.pem"}},
+		{"unreadable signing_key", func(c *Config) { c.SigningKey = filepath.Join(t.TempDir(), "nope.pem") }, []string{"signing_key", "nope.pem", "cannot read the file: no such file or directory"}},
 		{"not PEM", func(c *Config) { c.SigningKey = jtWrite(t, "k.pem", []byte("hello")) }, []string{"signing_key", "no PEM private key"}},
-		{"public key", func(c *Config) { c.SigningKey = jtWrite(t, "k.pem", jtPublicPEM(t, &k.rsa.PublicKey)) }, []string{"signing_key", "no PEM private key"}},
+		{"public key", func(c *Config) { c.SigningKey = jtWrite(t, "k.pem", jtPublicPEM(t, &k.rsa.PublicKey)) }, []string{"signing_key", "no PEM private key", `the file holds the PEM blocks "PUBLIC KEY"`}},
+		{"ttl not whole seconds", func(c *Config) { c.TTL = 1500 * time.Millisecond }, []string{`token: ttl "1.5s" is not a whole number of seconds`, `"1s" or "2s"`}},
+		{"signing_key holds JSON", func(c *Config) { c.SigningKey = jtWrite(t, "k.json", []byte(`{"keys":[]}`)) }, []string{"signing_key", "holds a JWKS (JSON), not PEM"}},
 		{"weak RSA", func(c *Config) {
 			c.SigningKey = keyFile("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(weak), nil)
 		}, []string{"signing_key", "1024 bits"}},
