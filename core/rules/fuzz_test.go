@@ -20,7 +20,7 @@ func FuzzLoad(f *testing.F) {
 	f.Fuzz(func(t *testing.T, doc, method, path, expression string) {
 		set, err := Load(Source{JSON: doc, Rules: []Rule{{Method: method, Path: path, Expression: expression, Public: len(expression)%2 == 0}}})
 		if err != nil {
-			if msg := err.Error(); !strings.HasPrefix(msg, "rules_json") && !strings.HasPrefix(msg, "rule:") {
+			if msg := err.Error(); !strings.HasPrefix(msg, "rules_json") && !strings.HasPrefix(msg, "rule[") {
 				t.Fatalf("error without its source: %q", msg)
 			}
 			return
