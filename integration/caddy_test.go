@@ -89,13 +89,26 @@ func TestCaddySharedCases(t *testing.T) {
 		{"default", ""},
 		{"aliases-admitted", "\tservers {\n\t\texpected_underscore_headers mia_userid\n\t\texpected_dot_headers mia.userid\n\t}\n"},
 	} {
-		strictPort, lenientPort, boPort, edgePort := freePort(t), freePort(t), freePort(t), freePort(t)
+		strictPort, lenientPort, boPort, edgePort, cachedPort := freePort(t), freePort(t), freePort(t), freePort(t), freePort(t)
 		caddyStartGlobals(t, variant.globals, []string{
 			caddySite(strictPort, "\tauthz {"+caddyInline(ui.URL, rules, true)+caddyInputs+"\n\t}\n\treverse_proxy "+up.hostPort()),
 			caddySite(lenientPort, "\tauthz {"+caddyInline(ui.URL, rules, false)+caddyInputs+"\n\t}\n\treverse_proxy "+up.hostPort()),
 			caddySite(boPort, "\tauthz {"+caddyInline(ui.URL, rules, true)+caddyBackoffice+"\n\t}\n\treverse_proxy "+up.hostPort()),
 			caddySite(edgePort, "\tauthz {"+caddyInline(ui.URL, rules, true)+caddyEdge+"\n\t}\n\treverse_proxy "+up.hostPort()),
-		}, strictPort, lenientPort, boPort, edgePort)
+			caddySite(cachedPort, "\tauthz {"+caddyInline(ui.URL, rules, true)+caddyInputs+"\n\t\tcache_ttl 1m\n\t}\n\treverse_proxy "+up.hostPort()),
+		}, strictPort, lenientPort, boPort, edgePort, cachedPort)
+
+		// the cached path gives the uncached answers: the same rows twice on
+		// an instance with the userinfo cache, the second time from the cache
+		for _, pass := range []string{"fill", "hit"} {
+			t.Run(variant.name+"/cached-userinfo/"+pass, func(t *testing.T) {
+				for _, c := range append(sharedCases, inputCases...) {
+					t.Run(c.name, func(t *testing.T) {
+						caddyCheckInline(t, up, "127.0.0.1:"+strconv.Itoa(cachedPort), c, true)
+					})
+				}
+			})
+		}
 
 		for _, mode := range []struct {
 			name   string

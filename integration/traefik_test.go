@@ -61,6 +61,11 @@ http:
       entryPoints: [edge]
       middlewares: [authz-edge]
       service: app
+    cached:
+      rule: PathPrefix(`+"`/`"+`)
+      entryPoints: [cached]
+      middlewares: [authz-cached]
+      service: app
     strict:
       rule: PathPrefix(`+"`/`"+`)
       entryPoints: [web, raw]
@@ -110,6 +115,10 @@ http:
     authz-edge:
       plugin:
         aclgate:%[1]s%[7]s
+    authz-cached:
+      plugin:
+        aclgate:%[1]s%[5]s
+          cacheTtl: 1m
     authz-decision:
       plugin:
         aclgate:
@@ -155,10 +164,11 @@ func TestTraefikPlugin(t *testing.T) {
 		{name: "control"},
 		{name: "backoffice"},
 		{name: "edge"},
+		{name: "cached"},
 	}, func(eps map[string]string) string {
 		return traefikMainDynamic(eps, ui.URL, app.URL, wsSrv.URL, root)
 	})
-	p.waitEnabled(t, "authz-strict@file", "authz-lenient@file", "authz-decision@file", "forward-auth@file", "authz-backoffice@file", "authz-edge@file")
+	p.waitEnabled(t, "authz-strict@file", "authz-lenient@file", "authz-decision@file", "forward-auth@file", "authz-backoffice@file", "authz-edge@file", "authz-cached@file")
 	for _, r := range []string{"strict@file", "lenient@file", "decide@file", "forward@file", "websocket@file", "backoffice@file", "edge@file"} {
 		if o, ok := p.apiGet(t, "routers", r); !ok || o.Status != "enabled" || len(o.Error) > 0 {
 			t.Fatalf("router %s: %+v", r, o)
@@ -184,6 +194,15 @@ func TestTraefikPlugin(t *testing.T) {
 			t.Run(c.name, func(t *testing.T) { traefikCheckCase(t, p.eps["lenient"], c, false, traefikSanitizeDeviations) })
 		}
 	})
+	// the cached path gives the uncached answers: the same rows twice on a
+	// middleware with the userinfo cache, the second time from the cache
+	for _, pass := range []string{"fill", "hit"} {
+		t.Run("shared/cached-userinfo/"+pass, func(t *testing.T) {
+			for _, c := range frontend {
+				t.Run(c.name, func(t *testing.T) { traefikCheckCase(t, p.eps["cached"], c, true, traefikSanitizeDeviations) })
+			}
+		})
+	}
 	t.Run("shared/behind-edge", func(t *testing.T) {
 		for _, c := range append(sharedCases, edgeCases...) {
 			t.Run(c.name, func(t *testing.T) { traefikCheckCase(t, p.eps["edge"], c, true, traefikSanitizeDeviations) })
