@@ -14,9 +14,10 @@ type OpsConfig struct {
 	// does not load keeps the previous rules and is reported.
 	RulesReload time.Duration
 	// ShadowRulesFile (option shadow_rules_file) is a candidate rules
-	// file, evaluated on every request beside the live rules (with the
-	// inline rules of the configuration, in place of RulesFile) without
-	// changing the outcome; each disagreement is counted and reported.
+	// file, evaluated on every request beside the live rules without
+	// changing the outcome: it takes the place of RulesFile and RulesJSON,
+	// the inline Rules apply to both. Each disagreement is counted and
+	// reported.
 	ShadowRulesFile string
 	// Metrics counts decisions, shadow disagreements and reloads in core,
 	// for [Authorizer.WriteMetrics] (option metrics_path).

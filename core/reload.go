@@ -42,6 +42,7 @@ func loadRules(ctx context.Context, a *Authorizer, cfg *Config) error {
 	if ops.ShadowRulesFile != "" {
 		src := rulesSource(cfg)
 		src.File = ops.ShadowRulesFile
+		src.JSON = "" // the shadow file replaces the rules document, not the inline rules
 		src.Option = "shadow_rules_file"
 		files = append(files, &watched{src: src, holder: &o.shadow})
 	}

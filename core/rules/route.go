@@ -16,7 +16,7 @@ type segment struct {
 type route struct {
 	key     string
 	aliases []string // other spellings of the same pattern (/a/{id} beside /a/:id)
-	pattern string // key with parameter names erased, for duplicate detection
+	pattern string   // key with parameter names erased, for duplicate detection
 	segs    []segment
 	prefix  bool // key ends with "/": matches itself and everything below
 	// literal: no parameter; lit is then the key without its trailing
