@@ -17,6 +17,7 @@ func TestMetricsPath(t *testing.T) {
 	serve(h, get("/"))
 	serve(h, get("/users/7"))
 	serve(h, get("/users/7"))
+	next.called = false
 	cases := []struct {
 		method string
 		status int
