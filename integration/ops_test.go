@@ -190,9 +190,9 @@ func TestCaddyOps(t *testing.T) {
 	}`, live, opsInterval, shadow))}, port)
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	g := &opsGateway{
-		base:    base,
-		metrics: func() string { return opsBody(t, fmt.Sprintf("http://localhost:%d/metrics", p.adminPort)) },
-		logs:    p.logs.String,
+		base:         base,
+		metrics:      func() string { return opsBody(t, fmt.Sprintf("http://localhost:%d/metrics", p.adminPort)) },
+		logs:         p.logs.String,
 		shadowMetric: `caddy_authz_shadow_disagreements_total{live_reason="forbidden",live_route="GET /a",shadow_reason="allowed",shadow_route="GET /a"} 1`,
 		reloadOK:     `caddy_authz_rules_reloads_total{file="` + live + `",result="ok"} 1`,
 		reloadError:  `caddy_authz_rules_reloads_total{file="` + live + `",result="error"} 1`,
