@@ -200,6 +200,9 @@ type Authz struct {
 	// JWT enables local verification of bearer JWTs as the identity source.
 	JWT *JWT `json:"jwt,omitempty"`
 
+	// OpsOptions: rules_reload, shadow_rules_file, metrics_path, decision_log.
+	OpsOptions
+
 	az     *core.Authorizer
 	logger *zap.Logger
 	mode   string
@@ -294,6 +297,7 @@ func (a *Authz) Provision(ctx caddy.Context) error {
 			}
 		},
 	}
+	a.opsHooks(&cfg.Hooks)
 	az, err := core.New(cfg)
 	if err != nil {
 		return err
@@ -400,6 +404,7 @@ func (a *Authz) coreConfig(repl *caddy.Replacer) (core.Config, error) {
 			Name:       name,
 		})
 	}
+	a.OpsOptions.coreOps(&cfg, str)
 	if a.JWT != nil {
 		j := core.DefaultJWTConfig()
 		j.JWKSURL = str("jwt: jwks_url", a.JWT.JWKSURL)
@@ -511,6 +516,10 @@ func (a *Authz) Cleanup() error {
 // continue to next inline; denials and decision-mode answers are written
 // here and next is not called.
 func (a *Authz) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	if a.MetricsPath != "" && r.URL.Path == a.MetricsPath {
+		a.az.ServeMetrics(w, r)
+		return nil
+	}
 	d := a.az.Authorize(r)
 	a.record(r, &d)
 	if d.Continue {
@@ -522,7 +531,7 @@ func (a *Authz) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp
 
 // record counts, logs and publishes d as placeholders.
 func (a *Authz) record(r *http.Request, d *core.Decision) {
-	authzMetrics.decisions.WithLabelValues(d.Reason).Inc()
+	authzMetrics.decisions.WithLabelValues(d.Reason, d.Route).Inc()
 
 	if repl, ok := r.Context().Value(caddy.ReplacerCtxKey).(*caddy.Replacer); ok {
 		setPlaceholders(repl, d)

@@ -97,7 +97,7 @@ func TestInlineAllowedSetsHeadersAndPlaceholders(t *testing.T) {
 	r.Header.Set("Authorization", "Bearer reader")
 	r.Header.Set("Miauserid", "evil")
 	r.Header.Set("Mia_userid", "evil")
-	before := metricValue(t, authzMetrics.decisions.WithLabelValues("allowed"))
+	before := metricValue(t, authzMetrics.decisions.WithLabelValues("allowed", "GET /users/:id"))
 	w, seen, repl := serve(t, a, r)
 	if w.Code != http.StatusTeapot || seen == nil {
 		t.Fatalf("next not called: %d %s", w.Code, w.Body)
@@ -118,8 +118,8 @@ func TestInlineAllowedSetsHeadersAndPlaceholders(t *testing.T) {
 			t.Errorf("{%s} = %q, want %q", k, got, v)
 		}
 	}
-	if got := metricValue(t, authzMetrics.decisions.WithLabelValues("allowed")) - before; got != 1 {
-		t.Errorf("decisions_total{outcome=allowed} grew by %v", got)
+	if got := metricValue(t, authzMetrics.decisions.WithLabelValues("allowed", "GET /users/:id")) - before; got != 1 {
+		t.Errorf("decisions_total{outcome=allowed,route=\"GET /users/:id\"} grew by %v", got)
 	}
 	entries := logs.FilterMessage("authz decision").All()
 	if len(entries) != 1 || entries[0].Level != zapcore.DebugLevel {
@@ -318,7 +318,7 @@ func TestMetricsRegisteredPerConfigLoad(t *testing.T) {
 			}
 			a.Cleanup()
 		}
-		authzMetrics.decisions.WithLabelValues("allowed").Add(0)
+		authzMetrics.decisions.WithLabelValues("allowed", "").Add(0)
 		names := familyNames(t, reg)
 		for _, n := range []string{"caddy_authz_decisions_total", "caddy_authz_userinfo_errors_total", "caddy_authz_userinfo_duration_seconds"} {
 			if !names[n] {

@@ -57,6 +57,10 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    rules_file                     <path>
 //	    rules_json                     <json>
 //	    rule <METHOD|ALL> <path> <expression> [public] [backoffice]
+//	    rules_reload                   <duration>
+//	    shadow_rules_file              <path>
+//	    metrics_path                   <path>
+//	    decision_log                   [true|false]
 //	    jwt {
 //	        jwks_url          <url>
 //	        jwks_file         <path>
@@ -173,7 +177,10 @@ func (a *Authz) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			a.JWT = new(JWT)
 			err = a.JWT.unmarshalCaddyfile(d)
 		default:
-			err = d.Errf("unrecognized subdirective %q", name)
+			var ok bool
+			if ok, err = a.OpsOptions.unmarshalCaddyfile(d, name); !ok {
+				err = d.Errf("unrecognized subdirective %q", name)
+			}
 		}
 		if err != nil {
 			return err

@@ -411,6 +411,30 @@ func TestUnmarshalCaddyfileAuthz(t *testing.T) {
 				token_cache_size none
 			}
 		}`, err: `token_cache_size: "none" is not a positive integer`},
+		{name: "operations", input: `authz {
+			rules_file auth.json
+			rules_reload 5s
+			shadow_rules_file auth.next.json
+			metrics_path /.aclgate/metrics
+			decision_log
+		}`, want: Authz{RulesFile: "auth.json", OpsOptions: OpsOptions{RulesReload: caddy.Duration(5 * time.Second),
+			ShadowRulesFile: "auth.next.json", MetricsPath: "/.aclgate/metrics", DecisionLog: true}}},
+		{name: "decision_log false", input: `authz {
+			decision_log false
+		}`, want: Authz{}},
+		{name: "rules_reload bad", input: `authz {
+			rules_reload often
+		}`, err: `rules_reload`},
+		{name: "rules_reload twice", input: `authz {
+			rules_reload 1s
+			rules_reload 2s
+		}`, err: `rules_reload already specified`},
+		{name: "metrics_path not a path", input: `authz {
+			metrics_path metrics
+		}`, err: `metrics_path: "metrics" is not a path: it must start with /`},
+		{name: "shadow_rules_file two args", input: `authz {
+			shadow_rules_file a b
+		}`, err: `shadow_rules_file: want exactly one argument, got 2`},
 		{name: "jwt permissions_claim two args", input: `authz {
 			jwt {
 				permissions_claim a b

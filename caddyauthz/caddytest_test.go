@@ -158,7 +158,7 @@ func TestCaddyInline(t *testing.T) {
 
 	// metrics on the admin endpoint of this configuration
 	resp, body = do(t, tc, "GET", fmt.Sprintf("http://localhost:%d/metrics", testAdminPort), nil)
-	for _, m := range []string{`caddy_authz_decisions_total{outcome="allowed"}`, `caddy_authz_decisions_total{outcome="forbidden"}`, "caddy_authz_userinfo_duration_seconds_count", "caddy_authz_userinfo_errors_total"} {
+	for _, m := range []string{`caddy_authz_decisions_total{outcome="allowed",route="GET /whoami"}`, `caddy_authz_decisions_total{outcome="forbidden",route=`, "caddy_authz_userinfo_duration_seconds_count", "caddy_authz_userinfo_errors_total"} {
 		if !strings.Contains(body, m) {
 			t.Errorf("metrics lack %s (status %d)", m, resp.StatusCode)
 		}

@@ -12,16 +12,30 @@ import (
 // registration would lose the metrics after a reload), so counts survive
 // reloads and several authz handlers share them.
 var authzMetrics = struct {
-	decisions        *prometheus.CounterVec
-	userinfoDuration prometheus.Histogram
-	userinfoErrors   prometheus.Counter
+	decisions           *prometheus.CounterVec
+	userinfoDuration    prometheus.Histogram
+	userinfoErrors      prometheus.Counter
+	shadowDisagreements *prometheus.CounterVec
+	rulesReloads        *prometheus.CounterVec
 }{
 	decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Namespace: "caddy",
 		Subsystem: "authz",
 		Name:      "decisions_total",
-		Help:      "Authorization decisions by outcome (allowed, route_not_found, unauthenticated, forbidden, invalid_token, bad_request).",
-	}, []string{"outcome"}),
+		Help:      "Authorization decisions by outcome (allowed, route_not_found, unauthenticated, forbidden, invalid_token, bad_request, invalid_api_key, preflight) and matched rule (route, e.g. \"GET /users/:id\"; empty when none).",
+	}, []string{"outcome", "route"}),
+	shadowDisagreements: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "caddy",
+		Subsystem: "authz",
+		Name:      "shadow_disagreements_total",
+		Help:      "Requests on which shadow_rules_file decided otherwise than the live rules, by both rules and both outcomes.",
+	}, []string{"live_route", "shadow_route", "live_reason", "shadow_reason"}),
+	rulesReloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "caddy",
+		Subsystem: "authz",
+		Name:      "rules_reloads_total",
+		Help:      "Hot reloads (rules_reload) of a rules file, by file and result (ok; error: the previous rules stay).",
+	}, []string{"file", "result"}),
 	userinfoDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
 		Namespace: "caddy",
 		Subsystem: "authz",
@@ -48,6 +62,8 @@ func registerMetrics(reg *prometheus.Registry) {
 		authzMetrics.decisions,
 		authzMetrics.userinfoDuration,
 		authzMetrics.userinfoErrors,
+		authzMetrics.shadowDisagreements,
+		authzMetrics.rulesReloads,
 	} {
 		if err := reg.Register(c); err != nil {
 			var are prometheus.AlreadyRegisteredError

@@ -21,6 +21,9 @@ type Authorizer struct {
 	strict   bool
 	rules    *rules.Set
 
+	ops bool      // hot reload, shadow rules, counters or decision log: see authorizeOps
+	obs *observer // their state (core/observe.go)
+
 	ident   identitySource // nil: everyone is anonymous
 	trusted *trustedSource // non-nil in trust mode
 	closers []func()       // stop background work of identity sources
@@ -165,8 +168,7 @@ func New(cfg Config) (*Authorizer, error) {
 		cancel()
 		return nil, err
 	}
-	a.rules, err = rules.Load(rulesSource(&cfg))
-	if err != nil {
+	if err = loadRules(ctx, a, &cfg); err != nil {
 		a.Close()
 		return nil, err
 	}

@@ -132,6 +132,9 @@ type Config struct {
 	// JWT enables local JWT verification when non-nil.
 	JWT *JWTConfig
 
+	// Operations (core/reload.go, core/shadow.go, core/observe.go).
+	Ops OpsConfig
+
 	// Context, when set, bounds background work (JWKS refresh); Close stops it too.
 	Context context.Context
 	// HTTPClient, when set, is used for userinfo and JWKS calls; otherwise
@@ -203,6 +206,12 @@ type Hooks struct {
 	// UserinfoDone reports one userinfo call: its duration and outcome
 	// ("user", "anonymous", "error").
 	UserinfoDone func(d time.Duration, outcome string)
+	// Shadow reports a request on which the shadow rules disagree with
+	// the live ones; without it the disagreement goes to Warn.
+	Shadow func(s ShadowDisagreement)
+	// Reload reports a hot reload of a rules file: err nil when the new
+	// rules are live, else why the previous ones stay (without it, to Warn).
+	Reload func(file string, err error)
 }
 
 // DefaultConfig returns the default configuration.

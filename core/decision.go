@@ -60,6 +60,10 @@ func (a *Authorizer) Authorize(r *http.Request) Decision {
 			return d
 		}
 	}
+	if a.ops {
+		authorizeOps(a, r, &d)
+		return d
+	}
 	authorize(a, r, &d)
 	return d
 }

@@ -6,6 +6,7 @@
 #   core/jose   JWS, JWK, JWKS, signing       imports nothing of ours
 #   core/token  the token endpoint            → core/jose
 #   core        the Authorizer                → core/rules, core/expr, core/jose
+#   core/ruletool  lint, explain, test        → core and below (the only core/ package that imports core)
 #   traefikauthz (interpreted by yaegi too)   → core, core/token and below
 #
 # Every package under core/ and traefikauthz/ imports only the standard
@@ -20,6 +21,7 @@ declare -A allowed=(
   [core/jose]=""
   [core/token]="core/jose"
   [core]="core/rules core/expr core/jose"
+  [core/ruletool]="core core/rules core/expr core/jose"
   [traefikauthz]="core core/rules core/expr core/jose core/token"
 )
 status=0

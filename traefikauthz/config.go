@@ -78,6 +78,21 @@ type Config struct {
 	// Rules are inline rules, added to those of the file and the JSON.
 	Rules []Rule
 
+	// RulesReload re-reads rulesFile and shadowRulesFile every interval
+	// (a duration such as "5s", at least "100ms"; default off) and swaps
+	// in their rules when the content changed and loads; a file that does
+	// not load keeps the previous rules and is logged.
+	RulesReload string
+	// ShadowRulesFile is a candidate rules file decided beside the live
+	// rules on every request without changing the outcome; disagreements
+	// are counted and logged.
+	ShadowRulesFile string
+	// MetricsPath (e.g. "/.aclgate/metrics") is answered by the plugin with
+	// its counters in the Prometheus text format.
+	MetricsPath string
+	// DecisionLog writes one JSON line per decision to stdout.
+	DecisionLog bool
+
 	// JWT enables local JWT verification.
 	JWT *JWT
 	// TokenEndpoint serves the client-credentials token endpoint, the JWKS

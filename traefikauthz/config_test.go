@@ -113,6 +113,11 @@ func TestNewErrors(t *testing.T) {
 			c.ClientType = "header"
 			c.APIKeys = []APIKey{{Key: "k1", ClientType: "a"}}
 		}, []string{"clientType", `"header"`}},
+		{"rulesReload", func(c *Config) { c.RulesFile = "../testdata/auth.json"; c.RulesReload = "5" }, []string{"rulesReload", `"5"`, "duration"}},
+		{"rulesReload short", func(c *Config) { c.RulesFile = "../testdata/auth.json"; c.RulesReload = "10ms" }, []string{"rulesReload: 10ms", "minimum"}},
+		{"rulesReload without a file", func(c *Config) { c.RulesReload = "5s" }, []string{"rulesReload: 5s", "rulesFile or shadowRulesFile"}},
+		{"shadowRulesFile missing", func(c *Config) { c.ShadowRulesFile = "/nonexistent/next.json" }, []string{"shadowRulesFile:", "/nonexistent/next.json"}},
+		{"metricsPath", func(c *Config) { c.MetricsPath = "metrics" }, []string{"metricsPath", `"metrics"`, "start with /"}},
 		{"token no client", func(c *Config) { c.TokenEndpoint = &TokenEndpoint{} }, []string{"tokenEndpoint:", "client"}},
 		{"token ttl", func(c *Config) { c.TokenEndpoint = &TokenEndpoint{TTL: "forever"} }, []string{"tokenEndpoint.ttl", `"forever"`}},
 		{"token client secrets", func(c *Config) {

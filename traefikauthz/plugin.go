@@ -16,9 +16,11 @@ import (
 // handler is the middleware: the token endpoint (when configured), then
 // the authorization of core. It never wraps the ResponseWriter.
 type handler struct {
-	next   http.Handler
-	authz  *core.Authorizer
-	tokens *token.Issuer // nil when no tokenEndpoint is configured
+	next        http.Handler
+	authz       *core.Authorizer
+	front       bool          // serveFront has paths to answer
+	tokens      *token.Issuer // nil when no tokenEndpoint is configured
+	metricsPath string        // "" when no metricsPath is configured
 }
 
 // New builds the middleware from config. Traefik calls it for every router
@@ -44,6 +46,7 @@ func New(ctx context.Context, next http.Handler, config *Config, name string) (h
 	if err != nil {
 		return nil, errors.New(name + ": " + err.Error())
 	}
+	cfg.Hooks.Reload = reloadHook(name, warn)
 	var issuer *token.Issuer
 	if config.TokenEndpoint != nil {
 		tc, err := tokenConfig(config.TokenEndpoint, warn)
@@ -65,13 +68,15 @@ func New(ctx context.Context, next http.Handler, config *Config, name string) (h
 			a.Close()
 		}()
 	}
-	return &handler{next: next, authz: a, tokens: issuer}, nil
+	h := &handler{next: next, authz: a, tokens: issuer, metricsPath: strings.TrimSpace(config.MetricsPath)}
+	h.front = issuer != nil || h.metricsPath != ""
+	return h, nil
 }
 
 // ServeHTTP answers the token endpoint's paths, then decides:
 // allowed requests go to the next handler with the original writer.
 func (h *handler) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
-	if h.tokens != nil && h.tokens.ServeHTTP(rw, req) {
+	if h.front && serveFront(h, rw, req) {
 		return
 	}
 	d := h.authz.Authorize(req)
@@ -181,6 +186,9 @@ func coreConfig(ctx context.Context, c *Config, warn func(string)) (core.Config,
 		j.TokenCacheSize = c.JWT.TokenCacheSize
 		cfg.JWT = &j
 	}
+	if err = opsConfig(c, &cfg); err != nil {
+		return cfg, err
+	}
 	cfg.Context = ctx
 	cfg.Hooks.Warn = warn
 	return cfg, nil
@@ -262,7 +270,7 @@ var coreOptions = []string{
 	"user_id_key", "permissions_key", "user_properties_to_proxy", "trust_user_headers",
 	"userid_header", "groups_header", "user_properties_header", "client_type_header", "backoffice_header",
 	"rules_file", "rules_json", "userinfo_timeout", "cache_ttl", "cache_size",
-	"client_type", "login_redirect",
+	"client_type", "login_redirect", "rules_reload", "shadow_rules_file",
 	"jwks_url", "jwks_file", "public_key_file", "hmac_secret", "user_id_claim", "groups_claim", "permissions_claim", "token_cache_size",
 	"signing_key", "key_id", "token_path", "jwks_path", "tokeninfo_path", "secret_sha256",
 }

@@ -15,7 +15,8 @@ type segment struct {
 // route is one path key of the rules with its method blocks.
 type route struct {
 	key     string
-	pattern string // key with parameter names erased, for duplicate detection
+	aliases []string // other spellings of the same pattern (/a/{id} beside /a/:id)
+	pattern string   // key with parameter names erased, for duplicate detection
 	segs    []segment
 	prefix  bool // key ends with "/": matches itself and everything below
 	// literal: no parameter; lit is then the key without its trailing

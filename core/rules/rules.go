@@ -99,6 +99,12 @@ var methodSlots = map[string]int{
 type Source struct {
 	// File is the path of a Mia auth.json document (option rules_file).
 	File string
+	// Option is the option that names File in errors; "rules_file" when
+	// empty (the shadow rules file is another).
+	Option string
+	// FileData, when non-nil, is the content of File, already read (hot
+	// reload hashes the bytes it loads); File then only names it.
+	FileData []byte
 	// JSON is the same document given inline (option rules_json).
 	JSON string
 	// Rules are inline rules (option rule in Caddy, rules in Traefik).
@@ -128,11 +134,18 @@ type Rule struct {
 func Load(src Source) (*Set, error) {
 	b := newRuleBuilder()
 	if src.File != "" {
-		data, err := os.ReadFile(src.File)
-		if err != nil {
-			return nil, errors.New("rules_file: " + err.Error())
+		option := src.Option
+		if option == "" {
+			option = "rules_file"
 		}
-		if err := b.addJSON(data, "rules_file "+quote(src.File)); err != nil {
+		data := src.FileData
+		if data == nil {
+			var err error
+			if data, err = os.ReadFile(src.File); err != nil {
+				return nil, errors.New(option + ": " + err.Error())
+			}
+		}
+		if err := b.addJSON(data, option+" "+quote(src.File)); err != nil {
 			return nil, err
 		}
 	}
@@ -227,6 +240,9 @@ func (b *ruleBuilder) route(src, key string) (*route, error) {
 		return nil, ruleErr(src, key, "", "", err.Error())
 	}
 	if old := b.byPattern[rt.pattern]; old != nil {
+		if key != old.key && !hasString(old.aliases, key) {
+			old.aliases = append(old.aliases, key)
+		}
 		return old, nil
 	}
 	b.byPattern[rt.pattern] = rt
@@ -552,4 +568,13 @@ func Lookup(s *Set, path, method string, backoffice bool) *Authorization {
 		}
 	}
 	return nil
+}
+
+func hasString(list []string, s string) bool {
+	for i := 0; i < len(list); i++ {
+		if list[i] == s {
+			return true
+		}
+	}
+	return false
 }
