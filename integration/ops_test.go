@@ -98,6 +98,7 @@ type opsGateway struct {
 	logs    func() string // the gateway's output
 	// what the counters and the log say, in the gateway's own spelling
 	shadowMetric, reloadOK, reloadError, shadowLog, reloadLog string
+	reloadWhere                                               string // the rule and column of the broken edit, as logged
 }
 
 // opsScenario runs the whole story against one gateway.
@@ -147,7 +148,9 @@ func opsScenario(t *testing.T, g *opsGateway, live string) {
 		t.Errorf("the edit took %v, want about one interval (%v)", took, opsInterval)
 	}
 	opsWrite(t, live, opsBroken)
-	opsWait(t, "the broken edit is logged", 5*time.Second, func() bool { return strings.Contains(g.logs(), g.reloadLog) })
+	opsWait(t, "the broken edit is logged", 5*time.Second, func() bool {
+		return strings.Contains(g.logs(), g.reloadLog) && strings.Contains(g.logs(), g.reloadWhere)
+	})
 	time.Sleep(3 * opsInterval)
 	if s := status(); s != 200 {
 		t.Errorf("after a broken edit: %d, want 200 (the previous rules)", s)
@@ -197,7 +200,8 @@ func TestCaddyOps(t *testing.T) {
 		reloadOK:     `caddy_authz_rules_reloads_total{file="` + live + `",result="ok"} 1`,
 		reloadError:  `caddy_authz_rules_reloads_total{file="` + live + `",result="error"} 1`,
 		shadowLog:    `"msg":"shadow rules disagree","method":"GET","path":"/a","live_route":"GET /a","live_status":403,"live_reason":"forbidden","shadow_route":"GET /a","shadow_status":200,"shadow_reason":"allowed"`,
-		reloadLog:    `"msg":"rules reload failed: keeping the previous rules","file":"` + live + `","error":"rules_file ` + live + `: path \"/a\", method \"GET\", field \"authorization.expression\": column`,
+		reloadLog:    `"msg":"rules reload failed: keeping the previous rules","file":"` + live + `","error":"rules_file \"` + live + `\", line `,
+		reloadWhere:  `path \"/a\", method \"GET\", field \"authorization.expression\": column`,
 	}
 	opsScenario(t, g, live)
 	// the decisions by rule in Caddy's registry, and aclgate's own counters at metrics_path
@@ -254,7 +258,8 @@ http:
 		reloadOK:     `aclgate_rules_reloads_total{file="rules_file",result="ok"} 1`,
 		reloadError:  `aclgate_rules_reloads_total{file="rules_file",result="error"} 1`,
 		shadowLog:    `warning: shadow rules disagree: GET "/a": live "GET /a" 403 forbidden, shadow "GET /a" 200 allowed`,
-		reloadLog:    `rules reload: keeping the previous rules: rulesFile ` + live + `: path "/a", method "GET", field "authorization.expression": column`,
+		reloadLog:    `rules reload: keeping the previous rules: rulesFile "` + live + `", line `,
+		reloadWhere:  `path "/a", method "GET", field "authorization.expression": column`,
 	}
 	opsScenario(t, g, live)
 	m := g.metrics()
