@@ -79,7 +79,8 @@ func (h *handler) ServeHTTP(rw http.ResponseWriter, req *http.Request) {
 	if h.front && serveFront(h, rw, req) {
 		return
 	}
-	d := h.authz.Authorize(req)
+	var d core.Decision
+	core.Decide(h.authz, req, &d)
 	if d.Continue {
 		h.next.ServeHTTP(rw, req)
 		return
