@@ -451,10 +451,10 @@ type jwksFetcher struct {
 	// issuer is set when url is an OpenID configuration (discovery_url):
 	// its issuer must equal this, and its jwks_uri is the JWKS.
 	issuer string
-	client   *http.Client
-	ctx      context.Context
-	warn     func(string)
-	tune     jwksTuning
+	client *http.Client
+	ctx    context.Context
+	warn   func(string)
+	tune   jwksTuning
 
 	state atomic.Value // *jwksState
 
