@@ -48,3 +48,7 @@ func pickIssuer(set *Verifier, payload []byte) (*Verifier, map[string]any, error
 	}
 	return v, claims, nil
 }
+
+// Issuer returns the iss a verifier requires: its configured issuer, or
+// the one derived from its discovery_url; "" when it checks none.
+func (v *Verifier) Issuer() string { return v.issuer }
