@@ -65,7 +65,12 @@ func TestKeyRotation(t *testing.T) {
 	}{
 		{"1 old key only", func(c *Config) { c.SigningKey = oldKey; c.KeyID = "k1" }, "EdDSA", "k1/EdDSA", nil, nil, "t1"},
 		{"2 publish the new key, old still signs", func(c *Config) { c.SigningKeys = []string{oldKey, newKey}; c.KeyIDs = []string{"k1", "k2"} }, "EdDSA", "k1/EdDSA k2/ES256", []string{"t1"}, nil, "t2"},
-		{"3 the new key signs first", func(c *Config) { c.SigningKey = newKey; c.KeyID = "k2"; c.SigningKeys = []string{oldKey}; c.KeyIDs = []string{"k1"} }, "ES256", "k2/ES256 k1/EdDSA", []string{"t1", "t2"}, nil, "t3"},
+		{"3 the new key signs first", func(c *Config) {
+			c.SigningKey = newKey
+			c.KeyID = "k2"
+			c.SigningKeys = []string{oldKey}
+			c.KeyIDs = []string{"k1"}
+		}, "ES256", "k2/ES256 k1/EdDSA", []string{"t1", "t2"}, nil, "t3"},
 		{"4 the old key removed after the ttl", func(c *Config) { c.SigningKeys = []string{newKey}; c.KeyIDs = []string{"k2"} }, "ES256", "k2/ES256", []string{"t3"}, []string{"t1", "t2"}, "t4"},
 	}
 	tokens := map[string]string{}
