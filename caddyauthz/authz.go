@@ -197,8 +197,15 @@ type Authz struct {
 	// The same path and method twice is a configuration error.
 	Rules []Rule `json:"rule,omitempty"`
 
-	// JWT enables local verification of bearer JWTs as the identity source.
-	JWT *JWT `json:"jwt,omitempty"`
+	// JWT enables local verification of JWTs as the identity source: one
+	// object, or a list with one block per issuer (each with its issuer;
+	// the token's iss chooses the block).
+	JWT JWTBlocks `json:"jwt,omitempty"`
+
+	// IdentityOrder lists the identity sources to try in order (jwt,
+	// userinfo) when both are configured: the first that finds a
+	// credential decides.
+	IdentityOrder []string `json:"identity_order,omitempty"`
 
 	az     *core.Authorizer
 	logger *zap.Logger
@@ -232,9 +239,19 @@ type APIKey struct {
 	ClientType string `json:"client_type"`
 }
 
-// JWT configures local verification of bearer JWTs. Exactly
-// one key source: jwks_url, jwks_file, public_key_file or hmac_secret.
+// JWT configures local verification of JWTs. Exactly one key source:
+// jwks_url, discovery_url, jwks_file, public_key_file or hmac_secret.
 type JWT struct {
+	// DiscoveryURL is the issuer's OpenID configuration
+	// (.../.well-known/openid-configuration): its jwks_uri is the key
+	// source and its issuer must equal issuer (when issuer is unset, the
+	// URL without /.well-known/openid-configuration).
+	DiscoveryURL string `json:"discovery_url,omitempty"`
+	// TokenFrom lists where the token is looked for, in order:
+	// header:<Name>, cookie:<name>, query:<name> (default
+	// header:Authorization, Bearer scheme). A query token is removed from
+	// the URL before the request goes upstream.
+	TokenFrom []string `json:"token_from,omitempty"`
 	// JWKSURL is fetched lazily, cached and refetched on an unknown kid
 	// (at most once per 10s). It may point at this Caddy's own authz_token.
 	JWKSURL string `json:"jwks_url,omitempty"`
@@ -375,26 +392,16 @@ func (a *Authz) coreConfig(repl *caddy.Replacer) (core.Config, error) {
 			Backoffice: r.Backoffice,
 		})
 	}
-	if a.JWT != nil {
-		j := core.DefaultJWTConfig()
-		j.JWKSURL = str(a.JWT.JWKSURL)
-		j.JWKSFile = str(a.JWT.JWKSFile)
-		j.PublicKeyFile = str(a.JWT.PublicKeyFile)
-		j.HMACSecret = str(a.JWT.HMACSecret)
-		j.Issuer = str(a.JWT.Issuer)
-		j.Audience = expandList(repl, a.JWT.Audience)
-		j.Algorithms = expandList(repl, a.JWT.Algorithms)
-		if a.JWT.Leeway != nil {
-			if *a.JWT.Leeway < 0 {
-				return cfg, fmt.Errorf("jwt: leeway: must not be negative, got %s", time.Duration(*a.JWT.Leeway))
-			}
-			j.Leeway = time.Duration(*a.JWT.Leeway)
-		}
-		set(&j.UserIDClaim, a.JWT.UserIDClaim)
-		set(&j.GroupsClaim, a.JWT.GroupsClaim)
-		set(&j.PermissionsClaim, a.JWT.PermissionsClaim)
-		cfg.JWT = &j
+	blocks, err := jwtConfigs(repl, a.JWT)
+	if err != nil {
+		return cfg, err
 	}
+	if len(blocks) == 1 {
+		cfg.JWT = &blocks[0]
+	} else {
+		cfg.JWTIssuers = blocks
+	}
+	cfg.IdentityOrder = expandSpaced(repl, a.IdentityOrder)
 	return cfg, nil
 }
 

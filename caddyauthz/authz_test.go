@@ -371,7 +371,7 @@ func TestCoreConfigPlaceholdersAndDefaults(t *testing.T) {
 
 	// a JSON document is never expanded
 	doc := `{"/": {"GET": {"authorization": {"expression": "user.x == \"{env.AZ_SECRET}\"", "public": true}}}}`
-	a = &Authz{RulesJSON: doc, JWT: &JWT{HMACSecret: "{env.AZ_SECRET}", Audience: []string{"a,b"}, Leeway: durp(0)}, Strict: boolp(false), CacheSize: 5, CacheTTL: caddy.Duration(time.Second)}
+	a = &Authz{RulesJSON: doc, JWT: JWTBlocks{{HMACSecret: "{env.AZ_SECRET}", Audience: []string{"a,b"}, Leeway: durp(0)}}, Strict: boolp(false), CacheSize: 5, CacheTTL: caddy.Duration(time.Second)}
 	cfg, err = a.coreConfig(caddy.NewReplacer())
 	if err != nil {
 		t.Fatal(err)
@@ -401,7 +401,7 @@ func TestProvisionErrors(t *testing.T) {
 		{"negative timeout", Authz{UserinfoTimeout: -1}, "userinfo_timeout"},
 		{"negative cache_ttl", Authz{CacheTTL: -1}, "cache_ttl"},
 		{"negative cache_size", Authz{CacheSize: -1}, "cache_size"},
-		{"negative leeway", Authz{JWT: &JWT{HMACSecret: "x", Leeway: durp(-time.Second)}}, "leeway"},
+		{"negative leeway", Authz{JWT: JWTBlocks{{HMACSecret: "x", Leeway: durp(-time.Second)}}}, "leeway"},
 		{"missing rules file", Authz{RulesFile: "/nonexistent/auth.json"}, "rules_file"},
 		{"bad header name", Authz{UseridHeader: "bad header"}, "userid_header"},
 	} {
