@@ -81,13 +81,13 @@ func TestNewErrors(t *testing.T) {
 		{"rule twice", func(c *Config) {
 			c.Rules = []Rule{{Method: "GET", Path: "/", Expression: "true"}, {Method: "GET", Path: "/", Expression: "false"}}
 		}, []string{"rules:", "twice"}},
-		{"jwt no key", func(c *Config) { c.JWT = &JWT{} }, []string{"jwt", "jwksUrl"}},
-		{"jwt two keys", func(c *Config) { c.JWT = &JWT{JWKSURL: "http://x/jwks", HMACSecret: strings.Repeat("k", 32)} }, []string{"jwt", "jwksUrl", "hmacSecret"}},
-		{"jwt short secret", func(c *Config) { c.JWT = &JWT{HMACSecret: "short"} }, []string{"jwt", "hmacSecret"}},
-		{"jwt leeway", func(c *Config) { c.JWT = &JWT{HMACSecret: strings.Repeat("k", 32), Leeway: "30"} }, []string{"jwt.leeway", `"30"`}},
+		{"jwt no key", func(c *Config) { c.JWT = []JWT{{}} }, []string{"jwt", "jwksUrl"}},
+		{"jwt two keys", func(c *Config) { c.JWT = []JWT{{JWKSURL: "http://x/jwks", HMACSecret: strings.Repeat("k", 32)}} }, []string{"jwt", "jwksUrl", "hmacSecret"}},
+		{"jwt short secret", func(c *Config) { c.JWT = []JWT{{HMACSecret: "short"}} }, []string{"jwt", "hmacSecret"}},
+		{"jwt leeway", func(c *Config) { c.JWT = []JWT{{HMACSecret: strings.Repeat("k", 32), Leeway: "30"}} }, []string{"jwt.leeway", `"30"`}},
 		{"jwt and userinfo", func(c *Config) {
 			c.UserinfoURL = "http://127.0.0.1:1/u"
-			c.JWT = &JWT{HMACSecret: strings.Repeat("k", 32)}
+			c.JWT = []JWT{{HMACSecret: strings.Repeat("k", 32)}}
 		}, []string{"only one"}},
 		{"backoffice", func(c *Config) { c.Backoffice = "yes" }, []string{"backoffice", `"yes"`, "false, true or header"}},
 		{"clientType", func(c *Config) { c.ClientType = "key" }, []string{"clientType", `"key"`, "api_key or header"}},
@@ -104,6 +104,44 @@ func TestNewErrors(t *testing.T) {
 		{"token client secrets", func(c *Config) {
 			c.TokenEndpoint = &TokenEndpoint{Clients: []TokenClient{{ID: "svc", Secret: "a", SecretSHA256: strings.Repeat("0", 64)}}}
 		}, []string{"tokenEndpoint:", "secretSha256"}},
+		{"jwt list without issuer", func(c *Config) {
+			c.JWT = []JWT{{HMACSecret: strings.Repeat("k", 32), Issuer: "https://a"}, {HMACSecret: strings.Repeat("k", 32)}}
+		}, []string{"jwt[1]: issuer is required"}},
+		{"jwt list leeway", func(c *Config) {
+			c.JWT = []JWT{{HMACSecret: strings.Repeat("k", 32), Issuer: "https://a"}, {HMACSecret: strings.Repeat("k", 32), Issuer: "https://b", Leeway: "x"}}
+		}, []string{"jwt[1].leeway", `"x"`}},
+		{"jwt list key error", func(c *Config) {
+			c.JWT = []JWT{{HMACSecret: strings.Repeat("k", 32), Issuer: "https://a"}, {JWKSURL: "http://x/k", HMACSecret: strings.Repeat("k", 32), Issuer: "https://b"}}
+		}, []string{"jwt[1]: jwksUrl and hmacSecret are exclusive", "discoveryUrl"}},
+		{"jwt tokenFrom", func(c *Config) {
+			c.JWT = []JWT{{HMACSecret: strings.Repeat("k", 32), TokenFrom: []string{"form:x"}}}
+		}, []string{"jwt: tokenFrom", `"form:x"`}},
+		{"jwt discoveryUrl", func(c *Config) {
+			c.JWT = []JWT{{DiscoveryURL: "https://idp/openid"}}
+		}, []string{"jwt: discoveryUrl", `"https://idp/openid"`, "set issuer"}},
+		{"identityOrder", func(c *Config) {
+			c.UserinfoURL = "http://127.0.0.1:1/u"
+			c.IdentityOrder = []string{"userinfo,session"}
+		}, []string{"identityOrder", `"session"`}},
+		{"identityOrder missing", func(c *Config) {
+			c.UserinfoURL = "http://127.0.0.1:1/u"
+			c.JWT = []JWT{{HMACSecret: strings.Repeat("k", 32)}}
+		}, []string{"identityOrder"}},
+		{"token maxFailures", func(c *Config) {
+			c.TokenEndpoint = &TokenEndpoint{MaxFailures: -2, Clients: []TokenClient{{ID: "svc", Secret: "s3cr3t-s3cr3t"}}}
+		}, []string{"tokenEndpoint.maxFailures", "-2"}},
+		{"token failureWindow", func(c *Config) {
+			c.TokenEndpoint = &TokenEndpoint{FailureWindow: "10", Clients: []TokenClient{{ID: "svc", Secret: "s3cr3t-s3cr3t"}}}
+		}, []string{"tokenEndpoint.failureWindow", `"10"`}},
+		{"token failureWindow short", func(c *Config) {
+			c.TokenEndpoint = &TokenEndpoint{FailureWindow: "10ms", Clients: []TokenClient{{ID: "svc", Secret: "s3cr3t-s3cr3t"}}}
+		}, []string{"tokenEndpoint: failureWindow must be at least 1s"}},
+		{"token keyIds", func(c *Config) {
+			c.TokenEndpoint = &TokenEndpoint{KeyID: "a", KeyIDs: []string{"b"}, Clients: []TokenClient{{ID: "svc", Secret: "s3cr3t-s3cr3t"}}}
+		}, []string{"tokenEndpoint: keyId: 2 key ids without signingKey"}},
+		{"token second signing key", func(c *Config) {
+			c.TokenEndpoint = &TokenEndpoint{SigningKeys: []string{"/nonexistent/a.pem", "/nonexistent/b.pem"}, Clients: []TokenClient{{ID: "svc", Secret: "s3cr3t-s3cr3t"}}}
+		}, []string{"tokenEndpoint: signingKey", "/nonexistent/a.pem", "(key 1)"}},
 		{"token signing key", func(c *Config) {
 			c.TokenEndpoint = &TokenEndpoint{SigningKey: "/nonexistent/key.pem", Clients: []TokenClient{{ID: "svc", Secret: "s3cr3t-s3cr3t"}}}
 		}, []string{"tokenEndpoint:", "signingKey", "/nonexistent/key.pem"}},
@@ -135,7 +173,7 @@ func TestNewErrors(t *testing.T) {
 
 func TestNewSecretsNotInErrors(t *testing.T) {
 	c := CreateConfig()
-	c.JWT = &JWT{HMACSecret: "tiny-secret"}
+	c.JWT = []JWT{{HMACSecret: "tiny-secret"}}
 	_, err := New(context.Background(), okHandler(), c, "a")
 	if err == nil || strings.Contains(err.Error(), "tiny-secret") {
 		t.Fatalf("err = %v", err)
@@ -197,7 +235,7 @@ func TestTraefikMessage(t *testing.T) {
 func TestContextCancelStopsBackgroundWork(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	c := CreateConfig()
-	c.JWT = &JWT{JWKSURL: "http://127.0.0.1:1/jwks"}
+	c.JWT = []JWT{{JWKSURL: "http://127.0.0.1:1/jwks"}}
 	c.RulesJSON = `{"/": {"ALL": {"authorization": {"expression": "true", "public": true}}}}`
 	h, err := New(ctx, okHandler(), c, "a")
 	if err != nil {

@@ -149,29 +149,16 @@ func coreConfig(ctx context.Context, c *Config, warn func(string)) (core.Config,
 			Backoffice: r.Backoffice,
 		})
 	}
-	if c.JWT != nil {
-		j := core.DefaultJWTConfig()
-		j.JWKSURL = strings.TrimSpace(c.JWT.JWKSURL)
-		j.JWKSFile = strings.TrimSpace(c.JWT.JWKSFile)
-		j.PublicKeyFile = strings.TrimSpace(c.JWT.PublicKeyFile)
-		j.HMACSecret = c.JWT.HMACSecret
-		j.Issuer = c.JWT.Issuer
-		j.Audience = c.JWT.Audience
-		j.Algorithms = c.JWT.Algorithms
-		if j.Leeway, err = duration("jwt.leeway", c.JWT.Leeway, core.DefaultJWTLeeway); err != nil {
-			return cfg, err
-		}
-		if c.JWT.UserIDClaim != "" {
-			j.UserIDClaim = c.JWT.UserIDClaim
-		}
-		if c.JWT.GroupsClaim != "" {
-			j.GroupsClaim = c.JWT.GroupsClaim
-		}
-		if c.JWT.PermissionsClaim != "" {
-			j.PermissionsClaim = c.JWT.PermissionsClaim
-		}
-		cfg.JWT = &j
+	blocks, err := jwtConfigs(c.JWT)
+	if err != nil {
+		return cfg, err
 	}
+	if len(blocks) == 1 {
+		cfg.JWT = &blocks[0]
+	} else {
+		cfg.JWTIssuers = blocks
+	}
+	cfg.IdentityOrder = splitList(c.IdentityOrder)
 	cfg.Context = ctx
 	cfg.Hooks.Warn = warn
 	return cfg, nil
@@ -186,8 +173,9 @@ func tokenConfig(t *TokenEndpoint, warn func(string)) (token.Config, error) {
 	if tc.TTL, err = duration("tokenEndpoint.ttl", t.TTL, token.DefaultTTL); err != nil {
 		return tc, err
 	}
-	tc.SigningKey = strings.TrimSpace(t.SigningKey)
-	tc.KeyID = t.KeyID
+	if err := tokenKeys(&tc, t); err != nil {
+		return tc, err
+	}
 	if t.TokenPath != "" {
 		tc.TokenPath = t.TokenPath
 	}
@@ -240,6 +228,7 @@ var coreOptions = []string{
 	"client_type", "login_redirect",
 	"jwks_url", "jwks_file", "public_key_file", "hmac_secret", "user_id_claim", "groups_claim", "permissions_claim",
 	"signing_key", "key_id", "token_path", "jwks_path", "tokeninfo_path", "secret_sha256",
+	"discovery_url", "token_from", "identity_order", "max_failures", "failure_window",
 }
 
 // traefikMessage rewrites a core error for Traefik users: a leading
