@@ -25,6 +25,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -225,19 +226,22 @@ func idWriteKey(t *testing.T, dir, name string) string {
 var idClient = &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 
 // idDialRetries counts the requests idDo sent again because the
-// connection failed while it was being set up (the gateway swapping its
-// listener during a reload can reset a connection still in its accept
-// queue): nothing reached the gateway, so nothing was decided.
+// connection broke before any answer: refused or reset while dialing, or
+// closed (EOF, reset) before a status line. A gateway swapping its
+// listener during a reload does that to a few connections (Caddy closes
+// the ones its old server accepted after the switch), whatever the
+// handler; a client retries them. No HTTP answer is ever retried: every
+// status other than 200 is a failure.
 var idDialRetries atomic.Int64
 
-// idDo sends the request that mk builds; a connection refused or reset
-// while dialing is retried (up to 5 times), any other error or status is
-// the answer.
+// idDo sends the request that mk builds, again (up to 5 times) when the
+// connection broke before an answer.
 func idDo(mk func() *http.Request) (*http.Response, error) {
 	for i := 0; ; i++ {
 		resp, err := idClient.Do(mk())
 		var op *net.OpError
-		if err == nil || i == 5 || !errors.As(err, &op) || op.Op != "dial" {
+		broken := err != nil && (errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || (errors.As(err, &op) && op.Op == "dial"))
+		if !broken || i == 5 {
 			return resp, err
 		}
 		idDialRetries.Add(1)
@@ -373,7 +377,7 @@ func idRotation(t *testing.T, addr string, reload func(), wantBefore, wantAfter,
 	}
 	call(old)
 	call(newTok)
-	t.Logf("%d requests across the reload (%d connections reset while dialing, sent again)", requests.Load(), idDialRetries.Load())
+	t.Logf("%d requests across the reload (%d broken before an answer, sent again)", requests.Load(), idDialRetries.Load())
 	if len(failures) > 0 {
 		t.Errorf("%d failed requests across the reload, e.g. %v", len(failures), failures)
 	}
