@@ -38,9 +38,7 @@ func renameJWTError(err error, name string) error {
 	if name == "jwt" {
 		return err
 	}
-	if strings.HasPrefix(msg, "jwt: ") {
-		msg = msg[len("jwt: "):]
-	}
+	msg = strings.TrimPrefix(msg, "jwt: ")
 	if name == "" {
 		return errors.New(msg)
 	}

@@ -130,12 +130,13 @@ func evictFailures(l *failureLimiter, now time.Time) {
 func remoteAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		host = r.RemoteAddr
+		return r.RemoteAddr
 	}
-	return addrKey(host)
+	return host
 }
 
-// addrKey normalises an IP address: IPv6 to its /64 prefix.
+// addrKey normalises the address of ClientAddr: an IPv6 address to its
+// /64 prefix.
 func addrKey(host string) string {
 	ip := net.ParseIP(host)
 	if ip == nil || ip.To4() != nil {

@@ -73,7 +73,7 @@ type Config struct {
 	// FailureWindow is the window of MaxFailures (0: DefaultFailureWindow).
 	FailureWindow time.Duration
 	// ClientAddr returns the address a request is counted under (nil: the
-	// host of RemoteAddr, IPv6 per /64). X-Forwarded-For is not read: a
+	// host of RemoteAddr); IPv6 addresses count per /64. X-Forwarded-For is not read: a
 	// client sets it as it likes.
 	ClientAddr func(r *http.Request) string
 	// TokenPath, JWKSPath and TokeninfoPath are the paths served (empty:
@@ -354,7 +354,7 @@ func (t *Issuer) serveToken(w http.ResponseWriter, r *http.Request) {
 	}
 	addr := ""
 	if t.limiter != nil {
-		addr = t.addr(r)
+		addr = addrKey(t.addr(r))
 		if tokenRefused(t, w, "", addr) {
 			return
 		}
