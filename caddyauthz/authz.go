@@ -197,8 +197,15 @@ type Authz struct {
 	// The same path and method twice is a configuration error.
 	Rules []Rule `json:"rule,omitempty"`
 
-	// JWT enables local verification of bearer JWTs as the identity source.
-	JWT *JWT `json:"jwt,omitempty"`
+	// JWT enables local verification of JWTs as the identity source: one
+	// object, or a list with one block per issuer (each with its issuer;
+	// the token's iss chooses the block).
+	JWT JWTBlocks `json:"jwt,omitempty"`
+
+	// IdentityOrder lists the identity sources to try in order (jwt,
+	// userinfo) when both are configured: the first that finds a
+	// credential decides.
+	IdentityOrder []string `json:"identity_order,omitempty"`
 
 	// OpsOptions: rules_reload, shadow_rules_file, metrics_path, decision_log.
 	OpsOptions
@@ -235,9 +242,19 @@ type APIKey struct {
 	ClientType string `json:"client_type"`
 }
 
-// JWT configures local verification of bearer JWTs. Exactly
-// one key source: jwks_url, jwks_file, public_key_file or hmac_secret.
+// JWT configures local verification of JWTs. Exactly one key source:
+// jwks_url, discovery_url, jwks_file, public_key_file or hmac_secret.
 type JWT struct {
+	// DiscoveryURL is the issuer's OpenID configuration
+	// (.../.well-known/openid-configuration): its jwks_uri is the key
+	// source and its issuer must equal issuer (when issuer is unset, the
+	// URL without /.well-known/openid-configuration).
+	DiscoveryURL string `json:"discovery_url,omitempty"`
+	// TokenFrom lists where the token is looked for, in order:
+	// header:<Name>, cookie:<name>, query:<name> (default
+	// header:Authorization, Bearer scheme). A query token is removed from
+	// the URL before the request goes upstream.
+	TokenFrom []string `json:"token_from,omitempty"`
 	// JWKSURL is fetched lazily, cached and refetched on an unknown kid
 	// (at most once per 10s). It may point at this Caddy's own authz_token.
 	JWKSURL string `json:"jwks_url,omitempty"`
@@ -405,30 +422,16 @@ func (a *Authz) coreConfig(repl *caddy.Replacer) (core.Config, error) {
 		})
 	}
 	a.OpsOptions.coreOps(&cfg, str)
-	if a.JWT != nil {
-		j := core.DefaultJWTConfig()
-		j.JWKSURL = str("jwt: jwks_url", a.JWT.JWKSURL)
-		j.JWKSFile = str("jwt: jwks_file", a.JWT.JWKSFile)
-		j.PublicKeyFile = str("jwt: public_key_file", a.JWT.PublicKeyFile)
-		j.HMACSecret = str("jwt: hmac_secret", a.JWT.HMACSecret)
-		j.Issuer = str("jwt: issuer", a.JWT.Issuer)
-		j.Audience = ex.list("jwt: audience", a.JWT.Audience)
-		j.Algorithms = ex.list("jwt: algorithms", a.JWT.Algorithms)
-		if a.JWT.Leeway != nil {
-			if *a.JWT.Leeway < 0 {
-				return cfg, fmt.Errorf("jwt: leeway: must not be negative, got %s", time.Duration(*a.JWT.Leeway))
-			}
-			j.Leeway = time.Duration(*a.JWT.Leeway)
-		}
-		set(&j.UserIDClaim, a.JWT.UserIDClaim)
-		set(&j.GroupsClaim, a.JWT.GroupsClaim)
-		set(&j.PermissionsClaim, a.JWT.PermissionsClaim)
-		if a.JWT.TokenCacheSize < 0 {
-			return cfg, fmt.Errorf("jwt: token_cache_size: must be positive, got %d", a.JWT.TokenCacheSize)
-		}
-		j.TokenCacheSize = a.JWT.TokenCacheSize
-		cfg.JWT = &j
+	blocks, err := jwtConfigs(ex, a.JWT)
+	if err != nil {
+		return cfg, err
 	}
+	if len(blocks) == 1 {
+		cfg.JWT = &blocks[0]
+	} else {
+		cfg.JWTIssuers = blocks
+	}
+	cfg.IdentityOrder = expandSpaced(repl, a.IdentityOrder)
 	return cfg, ex.err
 }
 

@@ -371,7 +371,7 @@ func TestCoreConfigPlaceholdersAndDefaults(t *testing.T) {
 
 	// a JSON document is never expanded
 	doc := `{"/": {"GET": {"authorization": {"expression": "user.x == \"{env.AZ_SECRET}\"", "public": true}}}}`
-	a = &Authz{RulesJSON: doc, JWT: &JWT{HMACSecret: "{env.AZ_SECRET}", Audience: []string{"a,b"}, Leeway: durp(0)}, Strict: boolp(false), CacheSize: 5, CacheTTL: caddy.Duration(time.Second)}
+	a = &Authz{RulesJSON: doc, JWT: JWTBlocks{{HMACSecret: "{env.AZ_SECRET}", Audience: []string{"a,b"}, Leeway: durp(0)}}, Strict: boolp(false), CacheSize: 5, CacheTTL: caddy.Duration(time.Second)}
 	cfg, err = a.coreConfig(caddy.NewReplacer())
 	if err != nil {
 		t.Fatal(err)
@@ -401,7 +401,7 @@ func TestProvisionErrors(t *testing.T) {
 		{"negative timeout", Authz{UserinfoTimeout: -1}, "userinfo_timeout"},
 		{"negative cache_ttl", Authz{CacheTTL: -1}, "cache_ttl"},
 		{"negative cache_size", Authz{CacheSize: -1}, "cache_size"},
-		{"negative leeway", Authz{JWT: &JWT{HMACSecret: "x", Leeway: durp(-time.Second)}}, "leeway"},
+		{"negative leeway", Authz{JWT: JWTBlocks{{HMACSecret: "x", Leeway: durp(-time.Second)}}}, "leeway"},
 		{"missing rules file", Authz{RulesFile: "/nonexistent/auth.json"}, "rules_file"},
 		{"bad header name", Authz{UseridHeader: "bad header"}, "userid_header"},
 	} {
@@ -473,11 +473,11 @@ func TestEmptyPlaceholderErrors(t *testing.T) {
 			`rule[1].path: "{env.AZ_UNSET_P}" expands to an empty value`},
 		{"an api key", Authz{APIKeys: []APIKey{{Key: "{env.AZ_UNSET_KEY}", ClientType: "web"}}},
 			`api_key[0]: "{env.AZ_UNSET_KEY}" expands to an empty value`},
-		{"jwt issuer", Authz{JWT: &JWT{HMACSecret: strings.Repeat("k", 32), Issuer: "{env.AZ_UNSET_ISS}"}},
+		{"jwt issuer", Authz{JWT: JWTBlocks{{HMACSecret: strings.Repeat("k", 32), Issuer: "{env.AZ_UNSET_ISS}"}}},
 			`jwt: issuer: "{env.AZ_UNSET_ISS}" expands to an empty value`},
-		{"jwt hmac_secret", Authz{JWT: &JWT{HMACSecret: "{env.AZ_UNSET_SECRET}"}},
+		{"jwt hmac_secret", Authz{JWT: JWTBlocks{{HMACSecret: "{env.AZ_UNSET_SECRET}"}}},
 			`jwt: hmac_secret: "{env.AZ_UNSET_SECRET}" expands to an empty value`},
-		{"jwt audience", Authz{JWT: &JWT{HMACSecret: strings.Repeat("k", 32), Audience: []string{"{env.AZ_UNSET_AUD}"}}},
+		{"jwt audience", Authz{JWT: JWTBlocks{{HMACSecret: strings.Repeat("k", 32), Audience: []string{"{env.AZ_UNSET_AUD}"}}}},
 			`jwt: audience: "{env.AZ_UNSET_AUD}" expands to an empty value`},
 		{"userinfo_url without a host", Authz{UserinfoURL: "http://"}, `userinfo_url: "http://" has no host`},
 		{"cache_ttl without userinfo", Authz{CacheTTL: caddy.Duration(time.Minute)}, `cache_ttl: "1m0s" caches userinfo answers, but userinfo_url is not set`},
@@ -513,7 +513,7 @@ func TestTokenConfigErrors(t *testing.T) {
 		tok  Token
 		err  string
 	}{
-		{"signing_key", Token{SigningKey: "{env.AZ_UNSET_SK}", Clients: []TokenClient{{ID: "c", Secret: "s"}}},
+		{"signing_key", Token{SigningKey: StringList{"{env.AZ_UNSET_SK}"}, Clients: []TokenClient{{ID: "c", Secret: "s"}}},
 			`token: signing_key: "{env.AZ_UNSET_SK}" expands to an empty value`},
 		{"client secret", Token{Clients: []TokenClient{{ID: "c", Secret: "{env.AZ_UNSET_CS}"}}},
 			`token: client[0].secret: "{env.AZ_UNSET_CS}" expands to an empty value`},

@@ -61,8 +61,10 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	    shadow_rules_file              <path>
 //	    metrics_path                   <path>
 //	    decision_log                   [true|false]
+//	    identity_order                 jwt userinfo | userinfo jwt
 //	    jwt {
 //	        jwks_url          <url>
+//	        discovery_url     <url of .well-known/openid-configuration>
 //	        jwks_file         <path>
 //	        public_key_file   <path>
 //	        hmac_secret       <secret>
@@ -74,8 +76,12 @@ func parseCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, error)
 //	        groups_claim      <claim>
 //	        permissions_claim <claim>
 //	        token_cache_size  <n>
+//	        token_from        header:<Name>|cookie:<name>|query:<name>...
 //	    }
 //	}
+//
+// jwt may be repeated, one block per issuer (each with its issuer; the
+// token's iss chooses the block).
 //
 // Every subdirective is optional; with none, every request is anonymous and
 // no route is found. `rule`, `api_key` and `api_key_sha256` may be repeated; list subdirectives (…_to_proxy,
@@ -174,8 +180,12 @@ func (a *Authz) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		case "rule":
 			err = a.parseRule(d)
 		case "jwt":
-			a.JWT = new(JWT)
-			err = a.JWT.unmarshalCaddyfile(d)
+			var j JWT
+			if err = j.unmarshalCaddyfile(d); err == nil {
+				a.JWT = append(a.JWT, j)
+			}
+		case "identity_order":
+			err = listArgs(d, &a.IdentityOrder)
 		default:
 			var ok bool
 			if ok, err = a.OpsOptions.unmarshalCaddyfile(d, name); !ok {
@@ -216,6 +226,9 @@ var repeatable = map[string]bool{
 	"permissions":                    true,
 	"groups":                         true,
 	"client":                         true,
+	"jwt":                            true,
+	"signing_key":                    true,
+	"key_id":                         true,
 }
 
 // parseRule parses `rule <METHOD|ALL> <path> <expression> [public] [backoffice]`.
@@ -263,6 +276,10 @@ func (j *JWT) unmarshalCaddyfile(d *caddyfile.Dispenser) error {
 		switch name {
 		case "jwks_url":
 			err = oneArg(d, &j.JWKSURL)
+		case "discovery_url":
+			err = oneArg(d, &j.DiscoveryURL)
+		case "token_from":
+			err = listArgs(d, &j.TokenFrom)
 		case "jwks_file":
 			err = oneArg(d, &j.JWKSFile)
 		case "public_key_file":

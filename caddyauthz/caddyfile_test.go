@@ -127,18 +127,18 @@ func TestUnmarshalCaddyfileAuthz(t *testing.T) {
 				groups_claim roles
 				permissions_claim scope
 			}
-		}`, want: Authz{JWT: &JWT{JWKSURL: "https://idp/jwks", JWKSFile: "jwks.json", PublicKeyFile: "key.pem", HMACSecret: "{env.SECRET}",
+		}`, want: Authz{JWT: JWTBlocks{{JWKSURL: "https://idp/jwks", JWKSFile: "jwks.json", PublicKeyFile: "key.pem", HMACSecret: "{env.SECRET}",
 			Issuer: "https://idp", Audience: []string{"api1", "api2", "api3"}, Algorithms: []string{"RS256", "ES256"}, Leeway: durp(10 * time.Second),
-			UserIDClaim: "uid", GroupsClaim: "roles", PermissionsClaim: "scope"}}},
+			UserIDClaim: "uid", GroupsClaim: "roles", PermissionsClaim: "scope"}}}},
 		{name: "jwt leeway zero", input: `authz {
 			jwt {
 				hmac_secret s
 				leeway 0s
 			}
-		}`, want: Authz{JWT: &JWT{HMACSecret: "s", Leeway: durp(0)}}},
+		}`, want: Authz{JWT: JWTBlocks{{HMACSecret: "s", Leeway: durp(0)}}}},
 		{name: "jwt empty block", input: `authz {
 			jwt
-		}`, want: Authz{JWT: &JWT{}}},
+		}`, want: Authz{JWT: JWTBlocks{{}}}},
 
 		// errors
 		{name: "directive argument", input: `authz http://x`, err: `authz takes no arguments besides a matcher, got "http://x"`},
@@ -292,14 +292,35 @@ func TestUnmarshalCaddyfileAuthz(t *testing.T) {
 				public
 			}
 		}`, err: `rule takes no block`},
-		{name: "jwt twice", input: `authz {
+		{name: "jwt twice: two issuers", input: `authz {
+			identity_order jwt userinfo
 			jwt {
-				hmac_secret a
+				discovery_url https://idp/realms/staff/.well-known/openid-configuration
+				audience staff
+				token_from header:Authorization cookie:at
 			}
 			jwt {
+				issuer https://gw
 				hmac_secret b
+				token_from query:access_token
 			}
-		}`, err: `jwt already specified`},
+		}`, want: Authz{IdentityOrder: []string{"jwt", "userinfo"}, JWT: JWTBlocks{
+			{DiscoveryURL: "https://idp/realms/staff/.well-known/openid-configuration", Audience: []string{"staff"}, TokenFrom: []string{"header:Authorization", "cookie:at"}},
+			{Issuer: "https://gw", HMACSecret: "b", TokenFrom: []string{"query:access_token"}}}}},
+		{name: "jwt discovery_url twice", input: `authz {
+			jwt {
+				discovery_url a
+				discovery_url b
+			}
+		}`, err: `jwt: discovery_url already specified`},
+		{name: "token_from no arg", input: `authz {
+			jwt {
+				token_from
+			}
+		}`, err: `token_from: want at least one argument`},
+		{name: "identity_order no arg", input: `authz {
+			identity_order
+		}`, err: `identity_order: want at least one argument`},
 		{name: "jwt argument", input: `authz {
 			jwt https://idp/jwks
 		}`, err: `jwt takes no arguments, got "https://idp/jwks"`},
@@ -405,7 +426,7 @@ func TestUnmarshalCaddyfileAuthz(t *testing.T) {
 				hmac_secret s
 				token_cache_size 500
 			}
-		}`, want: Authz{JWT: &JWT{HMACSecret: "s", TokenCacheSize: 500}}},
+		}`, want: Authz{JWT: JWTBlocks{{HMACSecret: "s", TokenCacheSize: 500}}}},
 		{name: "jwt token_cache_size bad", input: `authz {
 			jwt {
 				token_cache_size none
@@ -491,7 +512,7 @@ func TestUnmarshalCaddyfileToken(t *testing.T) {
 				secret_sha256 2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b
 			}
 		}`, want: Token{Issuer: "https://gw.example", Audience: []string{"api", "other"}, TTL: caddy.Duration(15 * time.Minute),
-			SigningKey: "key.pem", KeyID: "k1", TokenPath: "/token", JWKSPath: "/jwks", TokeninfoPath: "/info",
+			SigningKey: StringList{"key.pem"}, KeyID: StringList{"k1"}, TokenPath: "/token", JWKSPath: "/jwks", TokeninfoPath: "/info",
 			Clients: []TokenClient{
 				{ID: "svc-a", Secret: "{env.SVC_A_SECRET}", Scopes: []string{"read", "write", "admin"}, Permissions: []string{"users:read"}, Groups: []string{"ops"}},
 				{ID: "svc-b", SecretSHA256: "2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b"},
@@ -523,13 +544,31 @@ func TestUnmarshalCaddyfileToken(t *testing.T) {
 			ttl 1h
 			ttl 2h
 		}`, err: `ttl already specified`},
-		{name: "signing_key twice", input: `authz_token {
-			signing_key a
-			signing_key b
-		}`, err: `signing_key already specified`},
+		{name: "signing_key and key_id repeated: rotation", input: `authz_token {
+			signing_key new.pem
+			signing_key old.pem older.pem
+			key_id k3 k2
+			key_id k1
+			max_failures 5
+			failure_window 2m
+			client a {
+				secret s
+			}
+		}`, want: Token{SigningKey: StringList{"new.pem", "old.pem", "older.pem"}, KeyID: StringList{"k3", "k2", "k1"},
+			MaxFailures: 5, FailureWindow: caddy.Duration(2 * time.Minute), Clients: []TokenClient{{ID: "a", Secret: "s"}}}},
+		{name: "max_failures off", input: `authz_token {
+			max_failures -1
+		}`, want: Token{MaxFailures: -1}},
+		{name: "max_failures zero", input: `authz_token {
+			max_failures 0
+		}`, err: `max_failures: "0" is not a positive integer (or -1: no limit)`},
+		{name: "max_failures twice", input: `authz_token {
+			max_failures 3
+			max_failures 4
+		}`, err: `max_failures already specified`},
 		{name: "key_id no arg", input: `authz_token {
 			key_id
-		}`, err: `key_id: want exactly one argument, got 0`},
+		}`, err: `key_id: want at least one argument`},
 		{name: "token_path twice", input: `authz_token {
 			token_path /a
 			token_path /b

@@ -3,7 +3,9 @@ package caddyauthz
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -43,11 +45,20 @@ type Token struct {
 	Audience []string `json:"audience,omitempty"`
 	// TTL is the token lifetime, whole seconds (default 1h).
 	TTL caddy.Duration `json:"ttl,omitempty"`
-	// SigningKey is the path of a PEM private key: Ed25519, ECDSA P-256 or
-	// RSA of at least 2048 bits. Default: an ephemeral Ed25519 key.
-	SigningKey string `json:"signing_key,omitempty"`
-	// KeyID is the kid of the key (default: its RFC 7638 thumbprint).
-	KeyID string `json:"key_id,omitempty"`
+	// SigningKey is the path of a PEM private key (Ed25519, ECDSA P-256 or
+	// RSA of at least 2048 bits), or a list of them: the first signs, all
+	// are published in the JWKS (key rotation). Default: an ephemeral
+	// Ed25519 key.
+	SigningKey StringList `json:"signing_key,omitempty"`
+	// KeyID is the kid of each signing key, by position (default: the
+	// key's RFC 7638 thumbprint).
+	KeyID StringList `json:"key_id,omitempty"`
+	// MaxFailures is how many failed client authentications a client id
+	// or a client address may make within failure_window before it gets
+	// 429 until the window ends (default 10; -1: no limit).
+	MaxFailures int `json:"max_failures,omitempty"`
+	// FailureWindow is the window of max_failures (default 1m).
+	FailureWindow caddy.Duration `json:"failure_window,omitempty"`
 	// TokenPath is the token endpoint (default /oauth/token).
 	TokenPath string `json:"token_path,omitempty"`
 	// JWKSPath serves the public key set (default /.well-known/jwks.json).
@@ -103,8 +114,20 @@ func (t *Token) Provision(ctx caddy.Context) error {
 	if t.TTL != 0 {
 		cfg.TTL = time.Duration(t.TTL)
 	}
-	cfg.SigningKey = str("token: signing_key", t.SigningKey)
-	cfg.KeyID = str("token: key_id", t.KeyID)
+	for _, k := range t.SigningKey {
+		cfg.SigningKeys = append(cfg.SigningKeys, str("token: signing_key", k))
+	}
+	for _, k := range t.KeyID {
+		cfg.KeyIDs = append(cfg.KeyIDs, str("token: key_id", k))
+	}
+	if t.FailureWindow < 0 {
+		return fmt.Errorf("token: failure_window must not be negative, got %s", time.Duration(t.FailureWindow))
+	}
+	cfg.MaxFailures = t.MaxFailures
+	cfg.FailureWindow = time.Duration(t.FailureWindow)
+	// the client address as Caddy resolves it: the connection's peer, or
+	// X-Forwarded-For only from the server's trusted_proxies
+	cfg.ClientAddr = clientIP
 	set := func(dst *string, v string) {
 		if s := repl.ReplaceKnown(v, ""); s != "" {
 			*dst = s
@@ -167,8 +190,10 @@ func parseTokenCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, e
 //	    issuer         <iss>
 //	    audience       <aud...>
 //	    ttl            <duration>
-//	    signing_key    <pem file>
-//	    key_id         <kid>
+//	    signing_key    <pem file...>
+//	    key_id         <kid...>
+//	    max_failures   <n>
+//	    failure_window <duration>
 //	    token_path     <path>
 //	    jwks_path      <path>
 //	    tokeninfo_path <path>
@@ -181,8 +206,10 @@ func parseTokenCaddyfile(h httpcaddyfile.Helper) (caddyhttp.MiddlewareHandler, e
 //	    }
 //	}
 //
-// client may be repeated (one per client id); audience, scopes, permissions
-// and groups may be repeated and accumulate; every other subdirective may be
+// client may be repeated (one per client id); signing_key, key_id,
+// audience, scopes, permissions and groups may be repeated and accumulate
+// (the first signing_key signs, every one is published: key rotation; the
+// N-th key_id names the N-th signing_key); every other subdirective may be
 // given once. Values may hold global placeholders such as
 // {env.CLIENT_SECRET}, expanded when the configuration loads.
 func (t *Token) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
@@ -209,9 +236,20 @@ func (t *Token) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				err = d.Errf("ttl: must be at least 1s, got %s", time.Duration(t.TTL))
 			}
 		case "signing_key":
-			err = oneArg(d, &t.SigningKey)
+			err = listArgs(d, (*[]string)(&t.SigningKey))
 		case "key_id":
-			err = oneArg(d, &t.KeyID)
+			err = listArgs(d, (*[]string)(&t.KeyID))
+		case "max_failures":
+			var v string
+			if err = oneArg(d, &v); err == nil {
+				n, perr := strconv.Atoi(v)
+				if perr != nil || n < -1 || n == 0 {
+					err = d.Errf("max_failures: %q is not a positive integer (or -1: no limit)", v)
+				}
+				t.MaxFailures = n
+			}
+		case "failure_window":
+			err = durationArg(d, &t.FailureWindow)
 		case "token_path":
 			err = oneArg(d, &t.TokenPath)
 		case "jwks_path":
@@ -284,3 +322,18 @@ var (
 	_ caddyhttp.MiddlewareHandler = (*Token)(nil)
 	_ caddyfile.Unmarshaler       = (*Token)(nil)
 )
+
+// clientIP is the address the token endpoint counts failed
+// authentications under: Caddy's client_ip (the peer, or the
+// X-Forwarded-For address when the peer is one of the server's
+// trusted_proxies), else the host of RemoteAddr.
+func clientIP(r *http.Request) string {
+	if ip, ok := caddyhttp.GetVar(r.Context(), caddyhttp.ClientIPVarKey).(string); ok && ip != "" {
+		return ip
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -115,11 +115,16 @@ func New(cfg Config) (*Authorizer, error) {
 	if cfg.TrustUserHeaders {
 		sources++
 	}
-	if cfg.JWT != nil {
+	hasJWT := cfg.JWT != nil || len(cfg.JWTIssuers) > 0
+	if hasJWT {
 		sources++
 	}
-	if sources > 1 {
-		return nil, errors.New("identity: configure only one of userinfo_url, trust_user_headers and jwt")
+	if len(cfg.IdentityOrder) > 0 {
+		if err := checkIdentityOrder(&cfg, hasJWT); err != nil {
+			return nil, err
+		}
+	} else if sources > 1 {
+		return nil, errors.New("identity: configure only one of userinfo_url, trust_user_headers and jwt (or list jwt and userinfo in identity_order)")
 	}
 	if cfg.UserinfoTimeout < 0 {
 		return nil, errors.New("userinfo_timeout: must not be negative")
@@ -143,6 +148,13 @@ func New(cfg Config) (*Authorizer, error) {
 	a.cancel = cancel
 
 	switch {
+	case sources > 1:
+		var src *identityChain
+		src, err = newIdentityChain(ctx, &cfg, a, client)
+		if err == nil {
+			a.ident = src
+			a.closers = append(a.closers, func() { src.jwt.v.Close() })
+		}
 	case cfg.UserinfoURL != "":
 		// (yaegi cannot assign a concrete result of a multi-value call to
 		// an interface field directly)
@@ -155,9 +167,9 @@ func New(cfg Config) (*Authorizer, error) {
 	case cfg.TrustUserHeaders:
 		a.trusted = &trustedSource{idKey: a.upID, groupsKey: a.upGroups, propsKey: a.upProps, permissionsKey: cfg.PermissionsKey, props: &a.props}
 		a.exact = []string{a.upID, a.upGroups, a.upProps}
-	case cfg.JWT != nil:
+	case hasJWT:
 		var src *jwtSource
-		src, err = newJWTSource(ctx, cfg.JWT, client, warnFunc(cfg.Hooks))
+		src, err = newJWTIdentity(ctx, jwtBlocks(&cfg), client, warnFunc(cfg.Hooks), a.decision)
 		if err == nil {
 			src.props = &a.props
 			a.ident = src

@@ -131,6 +131,14 @@ type Config struct {
 
 	// JWT enables local JWT verification when non-nil.
 	JWT *JWTConfig
+	// JWTIssuers are further jwt blocks, one per issuer (after JWT when
+	// both are set): the token's iss chooses the block. With more than one
+	// block each needs a distinct Issuer.
+	JWTIssuers []JWTConfig
+	// IdentityOrder lists the identity sources to try in order ("jwt",
+	// "userinfo"): the first that finds a credential decides. It allows
+	// both jwt and userinfo_url on one instance.
+	IdentityOrder []string
 
 	// Operations (core/reload.go, core/shadow.go, core/observe.go).
 	Ops OpsConfig
@@ -176,6 +184,19 @@ type APIKey struct {
 
 // JWTConfig configures local JWT verification.
 type JWTConfig struct {
+	// DiscoveryURL is an OpenID configuration whose jwks_uri is the key
+	// source; its issuer must equal Issuer (empty: the URL without
+	// /.well-known/openid-configuration).
+	DiscoveryURL string
+	// TokenFrom lists where the token is looked for, in order:
+	// "header:<Name>", "cookie:<name>", "query:<name>" (default
+	// header:Authorization, Bearer scheme). Every block names the same.
+	TokenFrom []string
+	// Name, when set, is how configuration errors name this block (an
+	// adapter's own spelling, such as "jwt[1]"); by default "jwt" for a
+	// single block and "jwt block N" for several.
+	Name string
+
 	JWKSURL          string
 	JWKSFile         string
 	PublicKeyFile    string

@@ -18,8 +18,18 @@ type jwtSource struct {
 	groupsClaim string
 	permsClaim  string
 	groups      *groupFilter
-	cache       *tokenCache // verified tokens
-	props       *proxyProps // to precompute the upstream values of cached users
+	// from is token_from (nil: Authorization: Bearer); decision reads a
+	// query token from the URI decided on.
+	from     []tokenFrom
+	decision bool
+	// byIss, with several jwt blocks, maps each issuer to the source of
+	// its block (its claim mapping); v then dispatches on iss.
+	byIss map[string]*jwtSource
+	// absent is what identify returns without a token: nil (anonymous),
+	// or errNoCredential in an identity chain (try the next source).
+	absent error
+	cache  *tokenCache // verified tokens
+	props  *proxyProps // to precompute the upstream values of cached users
 }
 
 // newJWTSource validates cfg and builds the JWT identity source. ctx bounds
@@ -30,6 +40,7 @@ func newJWTSource(ctx context.Context, cfg *JWTConfig, client *http.Client, warn
 	}
 	v, err := jose.NewVerifier(ctx, jose.Config{
 		JWKSURL:       cfg.JWKSURL,
+		DiscoveryURL:  cfg.DiscoveryURL,
 		JWKSFile:      cfg.JWKSFile,
 		PublicKeyFile: cfg.PublicKeyFile,
 		HMACSecret:    cfg.HMACSecret,
@@ -48,12 +59,12 @@ func newJWTSource(ctx context.Context, cfg *JWTConfig, client *http.Client, warn
 		groups: newGroupFilter("jwt", warn), cache: newTokenCache(cfg.TokenCacheSize)}, nil
 }
 
-// identify implements identitySource: no bearer token → anonymous; an
+// identify implements identitySource: no token (token_from) → anonymous; an
 // invalid one → errInvalidToken. backoffice plays no part.
 func (s *jwtSource) identify(r *http.Request, backoffice bool) (User, error) {
-	tok, present := jose.BearerToken(r.Header)
+	tok, present := jwtToken(s, r)
 	if !present {
-		return User{}, nil
+		return User{}, s.absent
 	}
 	now := time.Now().Unix()
 	if u, ok := cachedUser(s.cache, tok, now); ok {
@@ -72,6 +83,9 @@ func (s *jwtSource) identify(r *http.Request, backoffice bool) (User, error) {
 // (missing, empty, not a string or number) is anonymous, as a userinfo
 // answer without one is.
 func jwtUser(s *jwtSource, claims map[string]any) User {
+	if s.byIss != nil {
+		s = issuerSource(s, claims)
+	}
 	id := idString(claims[s.idClaim])
 	if id == "" {
 		return User{}

@@ -602,7 +602,7 @@ func TestYaegiCRD(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	yaegiCheckFields(t, cfg, map[string]any{"JWT.Leeway": "10s", "JWT.Audience": "api", "JWT.Algorithms": "HS256"})
+	yaegiCheckFields(t, cfg, map[string]any{"JWT[0].Leeway": "10s", "JWT[0].Audience": "api", "JWT[0].Algorithms": "HS256"})
 	if got := yaegiStatus(h, "GET", "/", map[string]string{"Authorization": "Bearer not.a.jwt"}); got != http.StatusUnauthorized {
 		t.Errorf("bad token on a public route = %d, want 401", got)
 	}

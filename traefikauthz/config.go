@@ -93,8 +93,13 @@ type Config struct {
 	// DecisionLog writes one JSON line per decision to stdout.
 	DecisionLog bool
 
-	// JWT enables local JWT verification.
-	JWT *JWT
+	// JWT enables local JWT verification: one object, or a list with one
+	// block per issuer (Traefik's decoder turns a single object into a list
+	// of one).
+	JWT []JWT
+	// IdentityOrder lists the identity sources to try in order ("jwt",
+	// "userinfo") when both are configured.
+	IdentityOrder []string
 	// TokenEndpoint serves the client-credentials token endpoint, the JWKS
 	// and tokeninfo in front of the authorization.
 	TokenEndpoint *TokenEndpoint
@@ -122,9 +127,12 @@ type APIKey struct {
 }
 
 // JWT configures local JWT verification; exactly one key source among
-// JWKSURL, JWKSFile, PublicKeyFile and HMACSecret.
+// JWKSURL, DiscoveryURL, JWKSFile, PublicKeyFile and HMACSecret.
 type JWT struct {
-	JWKSURL       string
+	JWKSURL string
+	// DiscoveryURL is the issuer's OpenID configuration; its jwks_uri is
+	// the key source.
+	DiscoveryURL  string
 	JWKSFile      string
 	PublicKeyFile string
 	HMACSecret    string
@@ -138,6 +146,9 @@ type JWT struct {
 	PermissionsClaim string
 	// TokenCacheSize bounds the verified-token cache (default 10000).
 	TokenCacheSize int
+	// TokenFrom lists where the token is looked for, in order:
+	// header:<Name>, cookie:<name>, query:<name>.
+	TokenFrom []string
 }
 
 // TokenEndpoint configures the client-credentials token endpoint.
@@ -145,9 +156,20 @@ type TokenEndpoint struct {
 	Issuer   string
 	Audience []string
 	// TTL is the token lifetime (default "1h").
-	TTL           string
-	SigningKey    string
-	KeyID         string
+	TTL string
+	// SigningKey is a PEM private key file, or several comma-separated:
+	// the first signs, all are published (key rotation). SigningKeys adds
+	// more as a YAML list.
+	SigningKey  string
+	SigningKeys []string
+	// KeyID and KeyIDs are the kids of the signing keys, by position.
+	KeyID  string
+	KeyIDs []string
+	// MaxFailures failed client authentications per client id or address
+	// within FailureWindow (default "1m") are answered 429 until the
+	// window ends (default 10; -1: no limit).
+	MaxFailures   int
+	FailureWindow string
 	TokenPath     string
 	JWKSPath      string
 	TokeninfoPath string

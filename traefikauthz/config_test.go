@@ -94,14 +94,14 @@ func TestNewErrors(t *testing.T) {
 		{"token ttl 1500ms", func(c *Config) {
 			c.TokenEndpoint = &TokenEndpoint{TTL: "1500ms", Clients: []TokenClient{{ID: "svc", Secret: "s3cr3t-s3cr3t"}}}
 		}, []string{`tokenEndpoint: ttl "1.5s" is not a whole number of seconds`}},
-		{"jwt no key", func(c *Config) { c.JWT = &JWT{} }, []string{"jwt", "jwksUrl"}},
-		{"jwt two keys", func(c *Config) { c.JWT = &JWT{JWKSURL: "http://x/jwks", HMACSecret: strings.Repeat("k", 32)} }, []string{"jwt", "jwksUrl", "hmacSecret"}},
-		{"jwt short secret", func(c *Config) { c.JWT = &JWT{HMACSecret: "short"} }, []string{"jwt", "hmacSecret"}},
-		{"jwt tokenCacheSize", func(c *Config) { c.JWT = &JWT{HMACSecret: strings.Repeat("k", 32), TokenCacheSize: -3} }, []string{"jwt", "tokenCacheSize", "-3"}},
-		{"jwt leeway", func(c *Config) { c.JWT = &JWT{HMACSecret: strings.Repeat("k", 32), Leeway: "30"} }, []string{"jwt.leeway", `"30"`}},
+		{"jwt no key", func(c *Config) { c.JWT = []JWT{{}} }, []string{"jwt", "jwksUrl"}},
+		{"jwt two keys", func(c *Config) { c.JWT = []JWT{{JWKSURL: "http://x/jwks", HMACSecret: strings.Repeat("k", 32)}} }, []string{"jwt", "jwksUrl", "hmacSecret"}},
+		{"jwt short secret", func(c *Config) { c.JWT = []JWT{{HMACSecret: "short"}} }, []string{"jwt", "hmacSecret"}},
+		{"jwt tokenCacheSize", func(c *Config) { c.JWT = []JWT{{HMACSecret: strings.Repeat("k", 32), TokenCacheSize: -3}} }, []string{"jwt", "tokenCacheSize", "-3"}},
+		{"jwt leeway", func(c *Config) { c.JWT = []JWT{{HMACSecret: strings.Repeat("k", 32), Leeway: "30"}} }, []string{"jwt.leeway", `"30"`}},
 		{"jwt and userinfo", func(c *Config) {
 			c.UserinfoURL = "http://127.0.0.1:1/u"
-			c.JWT = &JWT{HMACSecret: strings.Repeat("k", 32)}
+			c.JWT = []JWT{{HMACSecret: strings.Repeat("k", 32)}}
 		}, []string{"only one"}},
 		{"backoffice", func(c *Config) { c.Backoffice = "yes" }, []string{"backoffice", `"yes"`, "false, true or header"}},
 		{"clientType", func(c *Config) { c.ClientType = "key" }, []string{"clientType", `"key"`, "api_key or header"}},
@@ -123,6 +123,44 @@ func TestNewErrors(t *testing.T) {
 		{"token client secrets", func(c *Config) {
 			c.TokenEndpoint = &TokenEndpoint{Clients: []TokenClient{{ID: "svc", Secret: "a", SecretSHA256: strings.Repeat("0", 64)}}}
 		}, []string{"tokenEndpoint:", "secretSha256"}},
+		{"jwt list without issuer", func(c *Config) {
+			c.JWT = []JWT{{HMACSecret: strings.Repeat("k", 32), Issuer: "https://a"}, {HMACSecret: strings.Repeat("k", 32)}}
+		}, []string{"jwt[1]: issuer is required"}},
+		{"jwt list leeway", func(c *Config) {
+			c.JWT = []JWT{{HMACSecret: strings.Repeat("k", 32), Issuer: "https://a"}, {HMACSecret: strings.Repeat("k", 32), Issuer: "https://b", Leeway: "x"}}
+		}, []string{"jwt[1].leeway", `"x"`}},
+		{"jwt list key error", func(c *Config) {
+			c.JWT = []JWT{{HMACSecret: strings.Repeat("k", 32), Issuer: "https://a"}, {JWKSURL: "http://x/k", HMACSecret: strings.Repeat("k", 32), Issuer: "https://b"}}
+		}, []string{"jwt[1]: jwksUrl and hmacSecret are exclusive", "discoveryUrl"}},
+		{"jwt tokenFrom", func(c *Config) {
+			c.JWT = []JWT{{HMACSecret: strings.Repeat("k", 32), TokenFrom: []string{"form:x"}}}
+		}, []string{"jwt: tokenFrom", `"form:x"`}},
+		{"jwt discoveryUrl", func(c *Config) {
+			c.JWT = []JWT{{DiscoveryURL: "https://idp/openid"}}
+		}, []string{"jwt: discoveryUrl", `"https://idp/openid"`, "set issuer"}},
+		{"identityOrder", func(c *Config) {
+			c.UserinfoURL = "http://127.0.0.1:1/u"
+			c.IdentityOrder = []string{"userinfo,session"}
+		}, []string{"identityOrder", `"session"`}},
+		{"identityOrder missing", func(c *Config) {
+			c.UserinfoURL = "http://127.0.0.1:1/u"
+			c.JWT = []JWT{{HMACSecret: strings.Repeat("k", 32)}}
+		}, []string{"identityOrder"}},
+		{"token maxFailures", func(c *Config) {
+			c.TokenEndpoint = &TokenEndpoint{MaxFailures: -2, Clients: []TokenClient{{ID: "svc", Secret: "s3cr3t-s3cr3t"}}}
+		}, []string{"tokenEndpoint.maxFailures", "-2"}},
+		{"token failureWindow", func(c *Config) {
+			c.TokenEndpoint = &TokenEndpoint{FailureWindow: "10", Clients: []TokenClient{{ID: "svc", Secret: "s3cr3t-s3cr3t"}}}
+		}, []string{"tokenEndpoint.failureWindow", `"10"`}},
+		{"token failureWindow short", func(c *Config) {
+			c.TokenEndpoint = &TokenEndpoint{FailureWindow: "10ms", Clients: []TokenClient{{ID: "svc", Secret: "s3cr3t-s3cr3t"}}}
+		}, []string{"tokenEndpoint: failureWindow must be at least 1s"}},
+		{"token keyIds", func(c *Config) {
+			c.TokenEndpoint = &TokenEndpoint{KeyID: "a", KeyIDs: []string{"b"}, Clients: []TokenClient{{ID: "svc", Secret: "s3cr3t-s3cr3t"}}}
+		}, []string{"tokenEndpoint: keyId: 2 key ids without signingKey"}},
+		{"token second signing key", func(c *Config) {
+			c.TokenEndpoint = &TokenEndpoint{SigningKeys: []string{"/nonexistent/a.pem", "/nonexistent/b.pem"}, Clients: []TokenClient{{ID: "svc", Secret: "s3cr3t-s3cr3t"}}}
+		}, []string{"tokenEndpoint: signingKey", "/nonexistent/a.pem", "(key 1)"}},
 		{"token signing key", func(c *Config) {
 			c.TokenEndpoint = &TokenEndpoint{SigningKey: "/nonexistent/key.pem", Clients: []TokenClient{{ID: "svc", Secret: "s3cr3t-s3cr3t"}}}
 		}, []string{"tokenEndpoint:", "signingKey", "/nonexistent/key.pem"}},
@@ -154,7 +192,7 @@ func TestNewErrors(t *testing.T) {
 
 func TestNewSecretsNotInErrors(t *testing.T) {
 	c := CreateConfig()
-	c.JWT = &JWT{HMACSecret: "tiny-secret"}
+	c.JWT = []JWT{{HMACSecret: "tiny-secret"}}
 	_, err := New(context.Background(), okHandler(), c, "a")
 	if err == nil || strings.Contains(err.Error(), "tiny-secret") {
 		t.Fatalf("err = %v", err)
@@ -216,7 +254,7 @@ func TestTraefikMessage(t *testing.T) {
 func TestContextCancelStopsBackgroundWork(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	c := CreateConfig()
-	c.JWT = &JWT{JWKSURL: "http://127.0.0.1:1/jwks"}
+	c.JWT = []JWT{{JWKSURL: "http://127.0.0.1:1/jwks"}}
 	c.RulesJSON = `{"/": {"ALL": {"authorization": {"expression": "true", "public": true}}}}`
 	h, err := New(ctx, okHandler(), c, "a")
 	if err != nil {
@@ -236,7 +274,7 @@ func TestListItemsTrimmed(t *testing.T) {
 	c.HeadersToProxy = []string{" authorization , cookie"}
 	c.AuthorizationHeadersToProxy = []string{" authorization "}
 	c.UserPropertiesToProxy = []string{"email, name "}
-	c.JWT = &JWT{HMACSecret: strings.Repeat("k", 32), Audience: []string{"a, b"}, Algorithms: []string{" HS256 ,HS384"}}
+	c.JWT = []JWT{{HMACSecret: strings.Repeat("k", 32), Audience: []string{"a, b"}, Algorithms: []string{" HS256 ,HS384"}}}
 	cfg, err := coreConfig(context.Background(), c, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -266,7 +304,7 @@ func TestDocumentedErrors(t *testing.T) {
 		want string
 	}{
 		{func(c *Config) { c.CacheTTL = "later" }, `authz@file: cacheTtl: "later" is not a duration (use a unit, e.g. "500ms", "30s", "1m")`},
-		{func(c *Config) { c.UserinfoURL = "http://127.0.0.1:1/u"; c.TrustUserHeaders = true }, `authz@file: identity: configure only one of userinfoUrl, trustUserHeaders and jwt`},
+		{func(c *Config) { c.UserinfoURL = "http://127.0.0.1:1/u"; c.TrustUserHeaders = true }, `authz@file: identity: configure only one of userinfoUrl, trustUserHeaders and jwt (or list jwt and userinfo in identityOrder)`},
 		{func(c *Config) { c.Rules = []Rule{{Method: "GET", Path: "/x", Expression: "grops.admin"}} },
 			`authz@file: rules[0]: path "/x", method "GET", field "authorization.expression": column 1: unknown identifier "grops"`},
 		{func(c *Config) {

@@ -163,30 +163,16 @@ func coreConfig(ctx context.Context, c *Config, warn func(string)) (core.Config,
 			Name:       "rules[" + strconv.Itoa(i) + "]",
 		})
 	}
-	if c.JWT != nil {
-		j := core.DefaultJWTConfig()
-		j.JWKSURL = strings.TrimSpace(c.JWT.JWKSURL)
-		j.JWKSFile = strings.TrimSpace(c.JWT.JWKSFile)
-		j.PublicKeyFile = strings.TrimSpace(c.JWT.PublicKeyFile)
-		j.HMACSecret = c.JWT.HMACSecret
-		j.Issuer = strings.TrimSpace(c.JWT.Issuer)
-		j.Audience = list(c.JWT.Audience)
-		j.Algorithms = list(c.JWT.Algorithms)
-		if j.Leeway, err = duration("jwt.leeway", c.JWT.Leeway, core.DefaultJWTLeeway); err != nil {
-			return cfg, err
-		}
-		if s := strings.TrimSpace(c.JWT.UserIDClaim); s != "" {
-			j.UserIDClaim = s
-		}
-		if s := strings.TrimSpace(c.JWT.GroupsClaim); s != "" {
-			j.GroupsClaim = s
-		}
-		if s := strings.TrimSpace(c.JWT.PermissionsClaim); s != "" {
-			j.PermissionsClaim = s
-		}
-		j.TokenCacheSize = c.JWT.TokenCacheSize
-		cfg.JWT = &j
+	blocks, err := jwtConfigs(c.JWT)
+	if err != nil {
+		return cfg, err
 	}
+	if len(blocks) == 1 {
+		cfg.JWT = &blocks[0]
+	} else {
+		cfg.JWTIssuers = blocks
+	}
+	cfg.IdentityOrder = splitList(c.IdentityOrder)
 	if err = opsConfig(c, &cfg); err != nil {
 		return cfg, err
 	}
@@ -204,8 +190,9 @@ func tokenConfig(t *TokenEndpoint, warn func(string)) (token.Config, error) {
 	if tc.TTL, err = duration("tokenEndpoint.ttl", t.TTL, token.DefaultTTL); err != nil {
 		return tc, err
 	}
-	tc.SigningKey = strings.TrimSpace(t.SigningKey)
-	tc.KeyID = strings.TrimSpace(t.KeyID)
+	if err := tokenKeys(&tc, t); err != nil {
+		return tc, err
+	}
 	if s := strings.TrimSpace(t.TokenPath); s != "" {
 		tc.TokenPath = s
 	}
@@ -274,6 +261,7 @@ var coreOptions = []string{
 	"client_type", "login_redirect", "rules_reload", "shadow_rules_file",
 	"jwks_url", "jwks_file", "public_key_file", "hmac_secret", "user_id_claim", "groups_claim", "permissions_claim", "token_cache_size",
 	"signing_key", "key_id", "token_path", "jwks_path", "tokeninfo_path", "secret_sha256",
+	"discovery_url", "token_from", "identity_order", "max_failures", "failure_window",
 }
 
 // traefikMessage rewrites a core error for Traefik users: a leading

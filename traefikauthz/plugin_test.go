@@ -298,7 +298,7 @@ func hs256(t *testing.T, secret string, claims map[string]any) string {
 func TestJWT(t *testing.T) {
 	secret := strings.Repeat("s", 32)
 	c := CreateConfig()
-	c.JWT = &JWT{HMACSecret: secret, Issuer: "https://issuer", Audience: []string{"api"}, Leeway: "5s", PermissionsClaim: "scope"}
+	c.JWT = []JWT{{HMACSecret: secret, Issuer: "https://issuer", Audience: []string{"api"}, Leeway: "5s", PermissionsClaim: "scope"}}
 	c.RulesJSON = testRules
 	next := &seen{}
 	h := mustNew(t, c, next)
@@ -335,7 +335,7 @@ func TestTokenEndpointWithJWKS(t *testing.T) {
 		Issuer: "https://gw.example", Audience: []string{"api"}, TTL: "10m",
 		Clients: []TokenClient{{ID: "svc", Secret: "s3cr3t-value", Scopes: []string{"read"}, Permissions: []string{"users:read"}, Groups: []string{"ops"}}},
 	}
-	c.JWT = &JWT{JWKSURL: srv.URL + "/.well-known/jwks.json", Issuer: "https://gw.example", Audience: []string{"api"}}
+	c.JWT = []JWT{{JWKSURL: srv.URL + "/.well-known/jwks.json", Issuer: "https://gw.example", Audience: []string{"api"}}}
 	c.RulesJSON = testRules
 	next := &lockedSeen{}
 	built, err := New(context.Background(), next, c, "authz@file")
@@ -430,7 +430,7 @@ func TestRequestURIFollowsCanonicalPath(t *testing.T) {
 func TestJWTAudienceList(t *testing.T) {
 	secret := strings.Repeat("s", 32)
 	c := CreateConfig()
-	c.JWT = &JWT{HMACSecret: secret, Audience: []string{"a, b"}}
+	c.JWT = []JWT{{HMACSecret: secret, Audience: []string{"a, b"}}}
 	c.Rules = []Rule{{Method: "GET", Path: "/", Expression: "true"}}
 	h := mustNew(t, c, okHandler())
 	now := time.Now().Unix()

@@ -486,10 +486,13 @@ type jwksState struct {
 type jwksFetcher struct {
 	url      string
 	redacted string
-	client   *http.Client
-	ctx      context.Context
-	warn     func(string)
-	tune     jwksTuning
+	// issuer is set when url is an OpenID configuration (discovery_url):
+	// its issuer must equal this, and its jwks_uri is the JWKS.
+	issuer string
+	client *http.Client
+	ctx    context.Context
+	warn   func(string)
+	tune   jwksTuning
 
 	state atomic.Value // *jwksState
 
@@ -498,8 +501,8 @@ type jwksFetcher struct {
 	inflight chan struct{} // closed when the running fetch ends
 }
 
-func newJWKSFetcher(ctx context.Context, rawURL, redacted string, client *http.Client, warn func(string), tune jwksTuning) *jwksFetcher {
-	f := &jwksFetcher{url: rawURL, redacted: redacted, client: client, ctx: ctx, warn: warn, tune: tune}
+func newJWKSFetcher(ctx context.Context, rawURL, redacted, issuer string, client *http.Client, warn func(string), tune jwksTuning) *jwksFetcher {
+	f := &jwksFetcher{url: rawURL, redacted: redacted, issuer: issuer, client: client, ctx: ctx, warn: warn, tune: tune}
 	go f.initial()
 	return f
 }
@@ -575,7 +578,7 @@ func (f *jwksFetcher) run(ch chan struct{}) {
 	set, ttl, err := f.fetch()
 	if err != nil {
 		if f.ctx.Err() == nil && f.warn != nil {
-			f.warn("jwt: jwks_url " + f.redacted + ": " + err.Error() + "; keeping the previous keys")
+			f.warn("jwt: " + fetcherOption(f) + " " + f.redacted + ": " + err.Error() + "; keeping the previous keys")
 		}
 		return
 	}
@@ -586,7 +589,15 @@ func (f *jwksFetcher) run(ch chan struct{}) {
 func (f *jwksFetcher) fetch() (*keySet, time.Duration, error) {
 	ctx, cancel := context.WithTimeout(f.ctx, f.tune.fetchTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.url, nil)
+	jwksURL := f.url
+	if f.issuer != "" {
+		u, err := discoverJWKS(ctx, f.client, f.url, f.issuer)
+		if err != nil {
+			return nil, 0, err
+		}
+		jwksURL = u
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, jwksURL, nil)
 	if err != nil {
 		return nil, 0, errors.New("invalid request")
 	}
@@ -612,7 +623,7 @@ func (f *jwksFetcher) fetch() (*keySet, time.Duration, error) {
 		return nil, 0, err
 	}
 	if len(problems) > 0 && f.warn != nil {
-		f.warn("jwt: jwks_url " + f.redacted + ": skipped " + strings.Join(problems, "; "))
+		f.warn("jwt: " + fetcherOption(f) + " " + f.redacted + ": skipped " + strings.Join(problems, "; "))
 	}
 	if len(keys) == 0 {
 		return nil, 0, errors.New("no usable signature key")

@@ -568,7 +568,7 @@ func TestConfigErrors(t *testing.T) {
 		mod  func(c *Config)
 		want []string // substrings of the message
 	}{
-		{"no key source", func(c *Config) {}, []string{"jwks_url, jwks_file, public_key_file or hmac_secret"}},
+		{"no key source", func(c *Config) {}, []string{"jwks_url, discovery_url, jwks_file, public_key_file or hmac_secret"}},
 		{"two key sources", func(c *Config) { c.JWKSURL = "https://x.example/jwks"; c.PublicKeyFile = rsaPEM }, []string{"jwks_url and public_key_file are exclusive"}},
 		{"jwks_url not http", func(c *Config) { c.JWKSURL = "file:///etc/jwks" }, []string{"jwks_url"}},
 		{"jwks_url relative", func(c *Config) { c.JWKSURL = "/jwks" }, []string{"jwks_url"}},

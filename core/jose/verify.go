@@ -17,12 +17,19 @@ import (
 )
 
 // Config configures a Verifier. Exactly one key source must be set:
-// JWKSURL, JWKSFile, PublicKeyFile, HMACSecret or Keys.
+// JWKSURL, DiscoveryURL, JWKSFile, PublicKeyFile, HMACSecret or Keys.
 type Config struct {
 	// JWKSURL is fetched lazily and in the background, cached as its
 	// Cache-Control allows, and fetched again on an unknown kid at most
 	// once per 10 s.
 	JWKSURL string
+	// DiscoveryURL is an issuer's OpenID configuration
+	// (/.well-known/openid-configuration): its jwks_uri is the key source,
+	// fetched and refreshed like JWKSURL (the document is read again on
+	// every refresh), and its issuer must equal Issuer. An empty Issuer
+	// becomes the URL without /.well-known/openid-configuration (OpenID
+	// Connect Discovery §4), so that the check always runs.
+	DiscoveryURL string
 	// JWKSFile is a JWK Set document on disk.
 	JWKSFile string
 	// PublicKeyFile holds PEM public keys (PKIX or PKCS #1, or certificates).
@@ -65,6 +72,10 @@ type Verifier struct {
 
 	now    func() time.Time
 	cancel context.CancelFunc
+
+	// issuers, when set (NewIssuerSet), holds one verifier per issuer
+	// and this Verifier only dispatches to them.
+	issuers map[string]*Verifier
 }
 
 // NewVerifier validates cfg and builds the verifier. A JWKSURL is not
@@ -79,12 +90,15 @@ func NewVerifier(ctx context.Context, cfg Config, client *http.Client, warn func
 }
 
 // jwtKeySources names the key options, for messages.
-const jwtKeySources = "jwks_url, jwks_file, public_key_file or hmac_secret"
+const jwtKeySources = "jwks_url, discovery_url, jwks_file, public_key_file or hmac_secret"
 
 func newVerifierTuned(ctx context.Context, cfg Config, client *http.Client, warn func(string), tune jwksTuning) (*Verifier, error) {
 	var sources []string
 	if cfg.JWKSURL != "" {
 		sources = append(sources, "jwks_url")
+	}
+	if cfg.DiscoveryURL != "" {
+		sources = append(sources, "discovery_url")
 	}
 	if cfg.JWKSFile != "" {
 		sources = append(sources, "jwks_file")
@@ -127,6 +141,15 @@ func newVerifierTuned(ctx context.Context, cfg Config, client *http.Client, warn
 	source := sources[0]
 	var keys []*Key
 	var remoteURL, redacted string
+	if source == "discovery_url" {
+		u, issuer, err := discoveryConfig(cfg.DiscoveryURL, cfg.Issuer)
+		if err != nil {
+			return nil, err
+		}
+		v.issuer = issuer
+		remoteURL = cfg.DiscoveryURL
+		redacted = u
+	}
 	switch source {
 	case "jwks_url":
 		u, err := url.Parse(cfg.JWKSURL)
@@ -178,7 +201,7 @@ func newVerifierTuned(ctx context.Context, cfg Config, client *http.Client, warn
 
 	// Algorithms: bound to what the keys can verify (RFC 8725 §3.1).
 	fits := func(a *jwsAlg) bool {
-		if source == "jwks_url" {
+		if source == "jwks_url" || source == "discovery_url" {
 			return a.asymmetric()
 		}
 		for i := 0; i < len(keys); i++ {
@@ -219,13 +242,17 @@ func newVerifierTuned(ctx context.Context, cfg Config, client *http.Client, warn
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if source == "jwks_url" {
+	if remoteURL != "" {
 		if client == nil {
 			client = &http.Client{Timeout: 30 * time.Second}
 		}
 		fctx, cancel := context.WithCancel(ctx)
 		v.cancel = cancel
-		v.remote = newJWKSFetcher(fctx, remoteURL, redacted, client, warn, tune)
+		discoveryIssuer := ""
+		if source == "discovery_url" {
+			discoveryIssuer = v.issuer
+		}
+		v.remote = newJWKSFetcher(fctx, remoteURL, redacted, discoveryIssuer, client, warn, tune)
 	} else {
 		v.static = newKeySet(keys)
 	}
@@ -247,6 +274,9 @@ func (v *Verifier) Close() {
 	if v.cancel != nil {
 		v.cancel()
 	}
+	for _, w := range v.issuers {
+		w.Close()
+	}
 }
 
 // Verify checks token and returns its claims, numbers as json.Number. ctx
@@ -258,6 +288,13 @@ func Verify(v *Verifier, ctx context.Context, token string) (map[string]any, err
 	j, payload, err := jwsParse(token)
 	if err != nil {
 		return nil, err
+	}
+	var claims map[string]any
+	if v.issuers != nil {
+		v, claims, err = pickIssuer(v, payload)
+		if err != nil {
+			return nil, err
+		}
 	}
 	a := v.algs[j.Alg]
 	if a == nil {
@@ -276,9 +313,11 @@ func Verify(v *Verifier, ctx context.Context, token string) (map[string]any, err
 	if v.typ != "" && !jwtTypIs(j.Typ, v.typ) {
 		return nil, errJWTType
 	}
-	claims, err := jwtClaims(payload)
-	if err != nil {
-		return nil, err
+	if claims == nil {
+		claims, err = jwtClaims(payload)
+		if err != nil {
+			return nil, err
+		}
 	}
 	if err := v.checkClaims(claims); err != nil {
 		return nil, err

@@ -56,8 +56,27 @@ type Config struct {
 	// RSA of at least 2048 bits. Empty: an ephemeral Ed25519 key is made at
 	// start-up and a warning is sent to Warn.
 	SigningKey string
-	// KeyID is the "kid"; default: the RFC 7638 thumbprint of the public key.
+	// SigningKeys are further PEM private keys (after SigningKey when both
+	// are set). The first key of all signs; every key is published in the
+	// JWKS and accepted by tokeninfo, so that tokens signed before a
+	// rotation verify until they expire.
+	SigningKeys []string
+	// KeyID is the "kid" of the first key; default: the RFC 7638
+	// thumbprint of the public key.
 	KeyID string
+	// KeyIDs are the kids of the following keys, in order (after KeyID
+	// when both are set); a key without one gets its thumbprint.
+	KeyIDs []string
+	// MaxFailures is how many failed client authentications an id or an
+	// address may make within FailureWindow before it is refused with 429
+	// until the window ends (0: DefaultMaxFailures; negative: no limit).
+	MaxFailures int
+	// FailureWindow is the window of MaxFailures (0: DefaultFailureWindow).
+	FailureWindow time.Duration
+	// ClientAddr returns the address a request is counted under (nil: the
+	// host of RemoteAddr); IPv6 addresses count per /64. X-Forwarded-For is not read: a
+	// client sets it as it likes.
+	ClientAddr func(r *http.Request) string
 	// TokenPath, JWKSPath and TokeninfoPath are the paths served (empty:
 	// the defaults).
 	TokenPath     string
@@ -108,6 +127,8 @@ type Issuer struct {
 	clients   map[string]*tokenClient
 	jwks      []byte
 	info      *jose.Verifier
+	limiter   *failureLimiter // nil: no brute-force protection
+	addr      func(r *http.Request) string
 	now       func() time.Time
 	// dummy is compared against when the client id is unknown, so that
 	// both cases take the same time.
@@ -180,34 +201,28 @@ func NewIssuer(cfg Config) (*Issuer, error) {
 		t.clients[c.id] = c
 	}
 
-	var signer *jose.Signer
-	var err error
-	if cfg.SigningKey != "" {
-		data, rerr := os.ReadFile(cfg.SigningKey)
-		if rerr != nil {
-			return nil, errors.New("token: signing_key " + strconv.Quote(cfg.SigningKey) + ": cannot read the file: " + readErrCause(rerr))
-		}
-		signer, err = jose.NewSignerFromPEM(data)
-		if err != nil {
-			return nil, errors.New("token: signing_key " + strconv.Quote(cfg.SigningKey) + ": " + err.Error())
-		}
-	} else {
-		signer, err = jose.NewEphemeralSigner()
-		if err != nil {
-			return nil, errors.New("token: cannot make an ephemeral key")
-		}
-		if cfg.Warn != nil {
-			cfg.Warn("token: no signing_key configured: using an ephemeral Ed25519 key; its tokens stop verifying at restart and differ between instances")
+	signers, err := tokenSigners(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	t.signer = signers[0]
+	pubs := make([]*jose.Key, 0, len(signers))
+	var algs []string
+	for i := 0; i < len(signers); i++ {
+		pubs = append(pubs, signers[i].Public())
+		if !has(algs, signers[i].Algorithm()) {
+			algs = append(algs, signers[i].Algorithm())
 		}
 	}
-	signer.SetKeyID(cfg.KeyID)
-	t.signer = signer
-	t.jwks = jose.JWKSDocument([]*jose.Key{signer.Public()})
+	t.jwks = jose.JWKSDocument(pubs)
+	if err := tokenLimits(t, &cfg); err != nil {
+		return nil, err
+	}
 
-	// tokeninfo verifies with the issuer's own key only.
+	// tokeninfo verifies with the issuer's own keys only.
 	t.info, err = jose.NewVerifier(context.Background(), jose.Config{
-		Keys:       []*jose.Key{signer.Public()},
-		Algorithms: []string{signer.Algorithm()},
+		Keys:       pubs,
+		Algorithms: algs,
 		Issuer:     cfg.Issuer,
 		Leeway:     DefaultLeeway,
 		Typ:        "at+jwt",
@@ -342,6 +357,13 @@ func (t *Issuer) serveToken(w http.ResponseWriter, r *http.Request) {
 		tokenError(w, http.StatusMethodNotAllowed, "invalid_request", "the token endpoint accepts POST only")
 		return
 	}
+	addr := ""
+	if t.limiter != nil {
+		addr = addrKey(t.addr(r))
+		if tokenRefused(t, w, "", addr) {
+			return
+		}
+	}
 	p, desc := tokenParams(r)
 	if desc != "" {
 		tokenError(w, http.StatusBadRequest, "invalid_request", desc)
@@ -366,6 +388,7 @@ func (t *Issuer) serveToken(w http.ResponseWriter, r *http.Request) {
 		var ok bool
 		id, secret, ok = tokenBasic(authz[0])
 		if !ok {
+			tokenFailed(t, "", addr)
 			tokenError(w, http.StatusUnauthorized, "invalid_client", "client authentication failed")
 			return
 		}
@@ -381,8 +404,12 @@ func (t *Issuer) serveToken(w http.ResponseWriter, r *http.Request) {
 		tokenError(w, http.StatusBadRequest, "unsupported_grant_type", "only client_credentials is supported")
 		return
 	}
+	if t.limiter != nil && t.clients[id] != nil && tokenRefused(t, w, id, addr) {
+		return
+	}
 	c := t.authenticate(id, secret)
 	if c == nil {
+		tokenFailed(t, id, addr)
 		tokenError(w, http.StatusUnauthorized, "invalid_client", "client authentication failed")
 		return
 	}
