@@ -63,19 +63,9 @@ func parseTokenFrom(list []string, option string) ([]tokenFrom, error) {
 	return out, nil
 }
 
-// validCookieName: an RFC 6265 cookie-name (an RFC 7230 token).
-func validCookieName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte("\"(),/:;<=>?@[\\]{}", c) >= 0 {
-			return false
-		}
-	}
-	return true
-}
+// validCookieName: an RFC 6265 cookie-name is an RFC 7230 token, as a
+// header name is.
+func validCookieName(s string) bool { return validHeaderName(s) }
 
 // jwtToken finds the token of r. present is true when a source holds one
 // (which may still be empty: invalid). The default (from == nil) reads
