@@ -92,9 +92,18 @@ func caddyStart(t *testing.T, sites []string, wait ...int) *caddyProc {
 // caddyStartGlobals is caddyStart with extra global options.
 func caddyStartGlobals(t *testing.T, extra string, sites []string, wait ...int) *caddyProc {
 	t.Helper()
+	return caddyStartWith(t, func(dir string, adminPort int) string {
+		return caddyWriteGlobals(t, dir, adminPort, extra, sites...)
+	}, wait...)
+}
+
+// caddyStartWith runs `caddy run` on the Caddyfile that write puts in dir
+// for the admin port, and waits as caddyStart does.
+func caddyStartWith(t *testing.T, write func(dir string, adminPort int) string, wait ...int) *caddyProc {
+	t.Helper()
 	bin := binary(t, "CADDY_BIN")
 	p := &caddyProc{bin: bin, adminPort: freePort(t), env: caddyEnv(t), logs: &caddyLogs{}, done: make(chan struct{})}
-	p.file = caddyWriteGlobals(t, t.TempDir(), p.adminPort, extra, sites...)
+	p.file = write(t.TempDir(), p.adminPort)
 	p.cmd = exec.Command(bin, "run", "--config", p.file, "--adapter", "caddyfile")
 	p.cmd.Dir = filepath.Dir(p.file)
 	p.cmd.Env = p.env

@@ -3,7 +3,6 @@ package integration
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,29 +15,9 @@ import (
 // requests in flight during a reload finish.
 func idCaddyStart(t *testing.T, sites []string, wait ...int) *caddyProc {
 	t.Helper()
-	bin := binary(t, "CADDY_BIN")
-	p := &caddyProc{bin: bin, adminPort: freePort(t), env: caddyEnv(t), logs: &caddyLogs{}, done: make(chan struct{})}
-	p.file = idCaddyWrite(t, t.TempDir(), p.adminPort, sites)
-	p.cmd = exec.Command(bin, "run", "--config", p.file, "--adapter", "caddyfile")
-	p.cmd.Dir = filepath.Dir(p.file)
-	p.cmd.Env = p.env
-	p.cmd.Stdout = p.logs
-	p.cmd.Stderr = p.logs
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() {
-		p.stop()
-		if t.Failed() {
-			t.Logf("caddy output:\n%s", caddyTail(p.logs.String(), 60))
-		}
-	})
-	p.waitPort(t, p.adminPort)
-	for _, port := range wait {
-		p.waitPort(t, port)
-	}
-	return p
+	return caddyStartWith(t, func(dir string, adminPort int) string {
+		return idCaddyWrite(t, dir, adminPort, sites)
+	}, wait...)
 }
 
 func idCaddyWrite(t *testing.T, dir string, adminPort int, sites []string) string {
