@@ -39,6 +39,10 @@ func parseRouteKey(key string) (*route, error) {
 	if err := checkKeyBytes(key); err != nil {
 		return nil, err
 	}
+	if strings.Contains(key, "//") {
+		// also "//", which trimming its slashes would turn into the root
+		return nil, errors.New("empty path segment")
+	}
 	rt := &route{key: key, prefix: strings.HasSuffix(key, "/")}
 	body := strings.TrimSuffix(key[1:], "/")
 	var pattern strings.Builder

@@ -259,6 +259,7 @@ func TestRuleKeyErrors(t *testing.T) {
 		{"/a\\b", `"\\"`},
 		{"/a//b", "empty path segment"},
 		{"//a", "empty path segment"},
+		{"//", "empty path segment"},
 		{"/a/../b", "dot segments"},
 		{"/a/./b", "dot segments"},
 		{"/..", "dot segments"},
