@@ -105,12 +105,19 @@ func TestCaddyKeyRotation(t *testing.T) {
 	reverse_proxy %s`, keys, kids, rules, addr, strings.TrimPrefix(up.URL, "http://")))
 	}
 	p := idCaddyStart(t, []string{site(oldKey, "k1")}, port)
-	reload := func() {
-		idCaddyWrite(t, filepath.Dir(p.file), p.adminPort, []string{site(newKey+" "+oldKey, "k2 k1")})
+	reloadWith := func(keys, kids string) {
+		idCaddyWrite(t, filepath.Dir(p.file), p.adminPort, []string{site(keys, kids)})
 		out, err := caddyCmd(t, p.env, filepath.Dir(p.file), "reload", "--config", p.file, "--adapter", "caddyfile", "--address", "localhost:"+strconv.Itoa(p.adminPort))
 		if err != nil {
 			t.Errorf("caddy reload: %v\n%s", err, out)
 		}
+	}
+	// the documented procedure: publish the new key (still signing with the
+	// old one), then sign with it; both reloads under load
+	reload := func() {
+		reloadWith(oldKey+" "+newKey, "k1 k2")
+		idWaitKids(t, addr, "k1,k2")
+		reloadWith(newKey+" "+oldKey, "k2 k1")
 	}
 	idRotation(t, addr, reload, "k1", "k2,k1", "k2")
 }

@@ -296,6 +296,18 @@ func idKids(t *testing.T, addr string) string {
 // tokens signed before the reload keep verifying, tokens after it are
 // signed with the new key. wantBefore and wantAfter are the kids of the
 // JWKS; newKid is the kid that signs after the reload.
+// idWaitKids waits (20 s at most) until the JWKS at addr lists want.
+func idWaitKids(t *testing.T, addr, want string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for idKids(t, addr) != want {
+		if time.Now().After(deadline) {
+			t.Fatalf("the JWKS never listed %s (now %s)", want, idKids(t, addr))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 func idRotation(t *testing.T, addr string, reload func(), wantBefore, wantAfter, newKid string) {
 	t.Helper()
 	if got := idKids(t, addr); got != wantBefore {

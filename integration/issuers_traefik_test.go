@@ -115,6 +115,7 @@ func TestTraefikIdentity(t *testing.T) {
 	rules := idRulesFile(t)
 	before := "\n            signingKey: " + traefikTokenQ(oldKey) + "\n            keyId: k1"
 	after := "\n            signingKey: " + traefikTokenQ(newKey) + "\n            signingKeys: [" + traefikTokenQ(oldKey) + "]\n            keyId: k2\n            keyIds: [k1]"
+	published := "\n            signingKey: " + traefikTokenQ(oldKey) + "\n            signingKeys: [" + traefikTokenQ(newKey) + "]\n            keyId: k1\n            keyIds: [k2]"
 	var eps map[string]string
 	p := traefikStart(t, []traefikEntryPoint{{name: "ids"}, {name: "rot"}, {name: "bf"}, {name: "bf3"}}, func(e map[string]string) string {
 		eps = e
@@ -129,7 +130,11 @@ func TestTraefikIdentity(t *testing.T) {
 		}
 	})
 	t.Run("key rotation across a dynamic reload", func(t *testing.T) {
+		// the documented procedure: publish the new key (still signing
+		// with the old one), then sign with it; both reloads under load
 		reload := func() {
+			p.rewrite(t, idTraefikDynamic(eps, oidc.URL, session.URL, up.URL, rules, rotRules, published))
+			idWaitKids(t, eps["rot"], "k1,k2")
 			p.rewrite(t, idTraefikDynamic(eps, oidc.URL, session.URL, up.URL, rules, rotRules, after))
 		}
 		idRotation(t, eps["rot"], reload, "k1", "k2,k1", "k2")
